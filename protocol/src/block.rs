@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::CommitCertificate;
 use crate::crypto::{Hash, PublicKey};
 use crate::encoding::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::transaction::{MAX_CHAIN_ID_LEN, SignedTransaction};
@@ -71,10 +72,15 @@ impl Decode for Header {
     }
 }
 
-/// A header and the transactions it orders.
+/// A header, the certificate that committed the previous block, and the transactions it orders.
+///
+/// Carrying `last_commit` makes one certificate per height canonical (the one the next
+/// proposer chose) and keeps the audit trail: every committed block is proven by the next one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     pub header: Header,
+    /// The commit certificate of block `height - 1`; `None` only at height 1.
+    pub last_commit: Option<CommitCertificate>,
     pub txs: Vec<SignedTransaction>,
 }
 
@@ -90,6 +96,7 @@ impl Block {
 impl Encode for Block {
     fn encode(&self, w: &mut Writer) {
         self.header.encode(w);
+        w.option(self.last_commit.as_ref(), |w, c| c.encode(w));
         w.list(&self.txs, |w, tx| tx.encode(w));
     }
 }
@@ -98,6 +105,7 @@ impl Decode for Block {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Block {
             header: Header::decode(r)?,
+            last_commit: r.option("last commit", CommitCertificate::decode)?,
             txs: r.list("block transactions", MAX_BLOCK_TXS, MIN_TX_BYTES, |r| {
                 SignedTransaction::decode(r)
             })?,
