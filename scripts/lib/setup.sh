@@ -1,0 +1,24 @@
+# Shared setup for the scripts: installs what a fresh Debian machine with only Rust lacks.
+# Sourced, not run.
+
+# rustfmt and clippy come with most toolchains; add them where they are missing.
+ensure_toolchain_components() {
+    if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+        rustup component add rustfmt clippy
+    fi
+}
+
+# Installs the named Debian packages that are not installed yet (as root, or through sudo).
+ensure_apt_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    echo "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command. On a fresh Debian machine with only Rust it installs what is missing,
+# then checks formatting, lints, the purity of the pure crates, and runs every test.
+#
+#   scripts/test.sh          fmt, clippy, purity, all tests (200 simulator seeds per scenario)
+#   scripts/test.sh --slow   the same with 10,000 simulator seeds per scenario
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vellum-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+if [[ "${1:-}" == "--slow" ]]; then
+    export VELLUM_SIM_SEEDS="${VELLUM_SIM_SEEDS:-10000}"
+fi
+
+source scripts/lib/setup.sh
+ensure_toolchain_components
+ensure_apt_packages python3
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "lints"
+cargo clippy --release --workspace --all-targets -- -D warnings
+
+step "purity of protocol and consensus"
+bash scripts/check_purity.sh
+
+step "protocol vectors, independent Python implementation"
+python3 scripts/check_protocol_vectors.py
+
+step "tests"
+cargo test --release --workspace -- --skip every_scenario_keeps
+
+step "simulator"
+cargo test --release -p vellum-consensus --test simulation -- --nocapture
