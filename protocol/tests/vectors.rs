@@ -5,9 +5,9 @@
 //! with this crate; the test fails unless the document holds exactly those lines, in that order,
 //! so the document and the code cannot drift apart.
 //!
-//! To regenerate the block after a deliberate change to the bytes:
-//! `cargo test --release -p vellum-protocol --test vectors -- --ignored --nocapture`
-//! and paste what it prints into the fence.
+//! After a deliberate change to the bytes, the failure message of
+//! `the_document_vectors_match_the_code` prints the block the code produces, to paste into the
+//! fence.
 
 use vellum_protocol::address::ADDRESS_HRP;
 use vellum_protocol::block::{MAX_BLOCK_TXS, tx_root};
@@ -336,9 +336,14 @@ fn the_document_vectors_match_the_code() {
     }
     assert!(
         errors.is_empty(),
-        "docs/PROTOCOL.md test vectors differ from the code (regenerate with \
-         `cargo test --release -p vellum-protocol --test vectors -- --ignored --nocapture`):\n{}",
-        errors.join("\n")
+        "docs/PROTOCOL.md test vectors differ from the code:\n{}\n\nIf the bytes changed on \
+         purpose, the block the code produces is:\n```text\n{}\n```",
+        errors.join("\n"),
+        expected
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -355,15 +360,4 @@ fn the_vectors_refuse_truncation_and_trailing_bytes() {
     let mut longer = bytes.clone();
     longer.push(0);
     assert!(SignedTransaction::decode_exact(&longer).is_err());
-}
-
-/// Prints the block to paste into `docs/PROTOCOL.md`.
-#[test]
-#[ignore = "prints the vectors for the document"]
-fn print_vectors() {
-    println!("```text");
-    for (k, v) in vectors() {
-        println!("{k}: {v}");
-    }
-    println!("```");
 }
