@@ -41,7 +41,13 @@ pub struct TimeoutConfig {
 
 impl Default for TimeoutConfig {
     fn default() -> Self {
-        TimeoutConfig { propose_ms: 300, prevote_ms: 100, precommit_ms: 100, delta_ms: 100, max_ms: 5_000 }
+        TimeoutConfig {
+            propose_ms: 300,
+            prevote_ms: 100,
+            precommit_ms: 100,
+            delta_ms: 100,
+            max_ms: 5_000,
+        }
     }
 }
 
@@ -53,7 +59,8 @@ impl TimeoutConfig {
             Step::Prevote => self.prevote_ms,
             Step::Precommit => self.precommit_ms,
         };
-        base.saturating_add(self.delta_ms.saturating_mul(u64::from(round))).min(self.max_ms)
+        base.saturating_add(self.delta_ms.saturating_mul(u64::from(round)))
+            .min(self.max_ms)
     }
 }
 
@@ -65,6 +72,18 @@ pub struct CoreConfig {
     /// Deliberately broken rules, for showing that the simulator's checker finds violations.
     #[cfg(feature = "sim")]
     pub faults: crate::FaultInjection,
+}
+
+impl CoreConfig {
+    /// A configuration with every safety rule in force.
+    pub fn new(chain_id: impl Into<String>, timeouts: TimeoutConfig) -> Self {
+        CoreConfig {
+            chain_id: chain_id.into(),
+            timeouts,
+            #[cfg(feature = "sim")]
+            faults: crate::FaultInjection::default(),
+        }
+    }
 }
 
 /// What a validator has signed, persisted before any signed message leaves the process.
@@ -93,8 +112,14 @@ pub struct SignedPosition {
 /// Proof that a validator signed two different things for one (height, round, step).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
-    DuplicateVote { first: SignedVote, second: SignedVote },
-    DuplicateProposal { first: SignedProposal, second: SignedProposal },
+    DuplicateVote {
+        first: SignedVote,
+        second: SignedVote,
+    },
+    DuplicateProposal {
+        first: SignedProposal,
+        second: SignedProposal,
+    },
 }
 
 impl Evidence {
@@ -111,15 +136,26 @@ impl Evidence {
 pub enum Input {
     /// Begin consensus on `height` with the validators that vote on it. Given once per height,
     /// after the previous height's [`Output::Commit`] was applied by the host.
-    StartHeight { height: Height, validators: ValidatorSet },
+    StartHeight {
+        height: Height,
+        validators: ValidatorSet,
+    },
     /// A proposal from the network (signature not yet checked).
     Proposal(SignedProposal),
     /// A vote from the network (signature not yet checked).
     Vote(SignedVote),
     /// The host's answer to [`Output::RequestBlock`]: the hash of a block it built and holds.
-    BlockToPropose { height: Height, round: Round, block: Hash },
+    BlockToPropose {
+        height: Height,
+        round: Round,
+        block: Hash,
+    },
     /// The host's answer to [`Output::ValidateBlock`]: whether the block passes the ledger rule.
-    BlockValidated { height: Height, block: Hash, valid: bool },
+    BlockValidated {
+        height: Height,
+        block: Hash,
+        valid: bool,
+    },
     /// A timeout that was scheduled by [`Output::ScheduleTimeout`] fired.
     Timeout(Timeout),
     /// A certificate for the current height learned from a peer (block sync); the host holds
@@ -141,9 +177,18 @@ pub enum Output {
     /// Build a block for `(height, round)` and answer with [`Input::BlockToPropose`].
     RequestBlock { height: Height, round: Round },
     /// Check the block (fetching its body if needed) and answer with [`Input::BlockValidated`].
-    ValidateBlock { height: Height, round: Round, block: Hash },
+    ValidateBlock {
+        height: Height,
+        round: Round,
+        block: Hash,
+    },
     /// `block` is final at `height`; the host applies it, then starts the next height.
-    Commit { height: Height, round: Round, block: Hash, certificate: CommitCertificate },
+    Commit {
+        height: Height,
+        round: Round,
+        block: Hash,
+        certificate: CommitCertificate,
+    },
     /// A validator equivocated.
     Evidence(Evidence),
     /// Validators holding more than a third of the power are at a higher height: fetch the

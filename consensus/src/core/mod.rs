@@ -1,0 +1,306 @@
+//! The Tendermint core: Algorithm 1 of Buchman, Kwon and Milosevic, "The latest gossip on BFT
+//! consensus" (2018), as a synchronous state machine `Core::step(now, input) -> Vec<Output>`.
+//!
+//! One height at a time. `Input::StartHeight` gives the height and its validators; the core runs
+//! rounds until a block is decided, emits `Output::Commit`, and waits for the next
+//! `StartHeight`. After every input the paper's "upon" rules are evaluated until none fires
+//! (see [`rules`]); message checks, buffering for the next height and the "behind" detector are
+//! in [`intake`].
+//!
+//! Where the core goes beyond the paper (each change only adds liveness, never a vote the paper
+//! would not cast):
+//! - the proposer also schedules timeoutPropose, so a host that never answers
+//!   `Output::RequestBlock` cannot stall the round;
+//! - a timeout of the current (height, round) re-broadcasts the node's own signed messages of
+//!   the round (stored copies, not re-signed) and is scheduled again while the round lasts, so
+//!   lossy links heal;
+//! - a proposal with a proof of lock (round `vr`) goes out with the 2f+1 prevotes of `vr` this
+//!   node holds, and a timeout relays them again: a node that lost them could never accept
+//!   the proposal (line 28), and without them locked and unlocked nodes can stall each other;
+//! - validity is asynchronous: rules that need `valid(v)` wait for `Input::BlockValidated`.
+
+mod intake;
+mod rules;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use vellum_protocol::{Hash, Keypair, PublicKey, SignedProposal, SignedVote, ValidatorSet};
+
+use crate::guard::SafetyGuard;
+use crate::proposer::ProposerSchedule;
+use crate::tally::VoteTally;
+use crate::types::{CoreConfig, Height, Input, Output, Round, SafetyState, Step, Timeout};
+
+use self::intake::Message;
+use self::rules::Ctx;
+
+/// The consensus state machine of one node.
+#[derive(Debug)]
+pub struct Core {
+    config: CoreConfig,
+    /// `None` for an observer, which follows and commits but never signs.
+    guard: Option<SafetyGuard>,
+    /// `None` until the first `StartHeight`.
+    hs: Option<HeightState>,
+    /// Signed messages for the next height, replayed when it starts.
+    next: Vec<Message>,
+    /// The highest height above ours each validator sent a signed message for.
+    ahead: BTreeMap<PublicKey, Height>,
+    /// The highest height an `Output::Behind` was emitted for.
+    behind_reported: Height,
+}
+
+/// What the host said about a block (paper: `valid(v)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Validity {
+    Pending,
+    Valid,
+    Invalid,
+}
+
+/// The paper's "for the first time" guards and the wait for a block, for the current round.
+#[derive(Debug, Clone, Copy, Default)]
+struct RoundFlags {
+    awaiting_block: bool,
+    prevote_timeout: bool,
+    locked_on_quorum: bool,
+    precommit_timeout: bool,
+}
+
+/// The node's own signed messages of the current round, re-broadcast when a timeout fires.
+#[derive(Debug, Clone, Default)]
+struct OwnMessages {
+    proposal: Option<SignedProposal>,
+    prevote: Option<SignedVote>,
+    precommit: Option<SignedVote>,
+}
+
+/// Everything the core knows about the height it works on.
+#[derive(Debug)]
+struct HeightState {
+    height: Height,
+    round: Round,
+    step: Step,
+    locked: Option<(Round, Hash)>,
+    valid: Option<(Round, Hash)>,
+    decided: bool,
+    schedule: ProposerSchedule,
+    tally: VoteTally,
+    /// The first proposal of each round from its proposer.
+    proposals: BTreeMap<Round, SignedProposal>,
+    /// Rounds whose proposer was already reported for a second proposal.
+    duplicate_proposals: BTreeSet<Round>,
+    validity: BTreeMap<Hash, Validity>,
+    flags: RoundFlags,
+    own: OwnMessages,
+}
+
+impl Core {
+    /// A core that signs with `key` (`None`: an observer) and continues from `safety`, the
+    /// last persisted [`SafetyState`] (`SafetyState::default()` for a new validator).
+    pub fn new(config: CoreConfig, key: Option<Keypair>, safety: SafetyState) -> Core {
+        let guard = key.map(|k| SafetyGuard::new(config.chain_id.clone(), k, safety));
+        Core {
+            config,
+            guard,
+            hs: None,
+            next: Vec::new(),
+            ahead: BTreeMap::new(),
+            behind_reported: 0,
+        }
+    }
+
+    /// Feeds one input; returns what the host must do, in order.
+    pub fn step(&mut self, now_ms: u64, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        let mut rearm = None;
+        match input {
+            Input::StartHeight { height, validators } => {
+                self.start_height(now_ms, height, validators, &mut out)
+            }
+            Input::Proposal(p) => self.on_proposal(p, false, &mut out),
+            Input::Vote(v) => self.on_vote(v, false, &mut out),
+            Input::BlockToPropose {
+                height,
+                round,
+                block,
+            } => {
+                if let Some(mut ctx) = self.ctx(now_ms, &mut out) {
+                    ctx.on_block_to_propose(height, round, block);
+                }
+            }
+            Input::BlockValidated {
+                height,
+                block,
+                valid,
+            } => {
+                if let Some(hs) = self.hs.as_mut().filter(|hs| hs.height == height)
+                    && hs.validity.get(&block) == Some(&Validity::Pending)
+                {
+                    let v = if valid {
+                        Validity::Valid
+                    } else {
+                        Validity::Invalid
+                    };
+                    hs.validity.insert(block, v);
+                }
+            }
+            Input::Timeout(t) => {
+                if let Some(mut ctx) = self.ctx(now_ms, &mut out)
+                    && ctx.on_timeout(t)
+                {
+                    rearm = Some(t);
+                }
+            }
+            Input::Decided(cert) => self.on_decided(cert, &mut out),
+        }
+        if let Some(mut ctx) = self.ctx(now_ms, &mut out) {
+            ctx.run_rules();
+            if let Some(t) = rearm {
+                ctx.rearm(t);
+            }
+        }
+        out
+    }
+
+    /// The height being decided (or just decided, until the next `StartHeight`); 0 before
+    /// the first.
+    pub fn height(&self) -> Height {
+        self.hs.as_ref().map_or(0, |hs| hs.height)
+    }
+
+    pub fn round(&self) -> Round {
+        self.hs.as_ref().map_or(0, |hs| hs.round)
+    }
+
+    /// The step of the current round (paper: `step_p`). Named so because `step` feeds inputs.
+    pub fn current_step(&self) -> Step {
+        self.hs.as_ref().map_or(Step::Propose, |hs| hs.step)
+    }
+
+    /// The lock (paper: lockedRound, lockedValue).
+    pub fn locked(&self) -> Option<(Round, Hash)> {
+        self.hs.as_ref().and_then(|hs| hs.locked)
+    }
+
+    /// The latest block seen with a proposal and 2f+1 prevotes (paper: validRound, validValue).
+    pub fn valid(&self) -> Option<(Round, Hash)> {
+        self.hs.as_ref().and_then(|hs| hs.valid)
+    }
+
+    /// Whether the current height is decided and the core waits for the next `StartHeight`.
+    pub fn is_decided(&self) -> bool {
+        self.hs.as_ref().is_some_and(|hs| hs.decided)
+    }
+
+    /// The validators of the current height.
+    pub fn validators(&self) -> Option<&ValidatorSet> {
+        self.hs.as_ref().map(|hs| hs.tally.validators())
+    }
+
+    /// The key this core signs with; `None` for an observer.
+    pub fn public_key(&self) -> Option<PublicKey> {
+        self.guard.as_ref().map(SafetyGuard::public_key)
+    }
+
+    /// What the guard has signed so far (what the last `PersistSafety` carried).
+    pub fn safety_state(&self) -> Option<SafetyState> {
+        self.guard.as_ref().map(SafetyGuard::state)
+    }
+
+    fn ctx<'a>(&'a mut self, now: u64, out: &'a mut Vec<Output>) -> Option<Ctx<'a>> {
+        Some(Ctx {
+            hs: self.hs.as_mut()?,
+            guard: self.guard.as_mut(),
+            config: &self.config,
+            now,
+            out,
+        })
+    }
+
+    /// Starts `height` (paper lines 10-11, and StartRound); after a restart in the middle of
+    /// the height, at the round last signed in and with the lock restored.
+    fn start_height(
+        &mut self,
+        now: u64,
+        height: Height,
+        validators: ValidatorSet,
+        out: &mut Vec<Output>,
+    ) {
+        if height == 0 || self.hs.as_ref().is_some_and(|hs| height <= hs.height) {
+            return;
+        }
+        let resume = self
+            .guard
+            .as_ref()
+            .map(SafetyGuard::state)
+            .filter(|s| s.last_signed.is_some_and(|p| p.height == height));
+        let round = resume.and_then(|s| s.last_signed).map_or(0, |p| p.round);
+        let locked = resume.and_then(|s| s.locked);
+        self.hs = Some(HeightState {
+            height,
+            round,
+            step: Step::Propose,
+            locked,
+            // Not restored from the lock: proposing it again needs a body the host may have lost
+            // and a validation this incarnation has not seen.
+            valid: None,
+            decided: false,
+            schedule: ProposerSchedule::new(&validators),
+            tally: VoteTally::new(height, validators),
+            proposals: BTreeMap::new(),
+            duplicate_proposals: BTreeSet::new(),
+            validity: BTreeMap::new(),
+            flags: RoundFlags::default(),
+            own: OwnMessages::default(),
+        });
+        self.ahead.retain(|_, h| *h > height);
+        if let Some(mut ctx) = self.ctx(now, out) {
+            ctx.start_round(round);
+        }
+        for m in std::mem::take(&mut self.next) {
+            match m {
+                Message::Proposal(p) if p.proposal.height == height => {
+                    self.on_proposal(p, true, out)
+                }
+                Message::Vote(v) if v.vote.height == height => self.on_vote(v, true, out),
+                _ => {}
+            }
+        }
+        self.check_behind(out);
+    }
+
+    /// A certificate from block sync decides the current height; the host validated the block.
+    fn on_decided(&mut self, cert: vellum_protocol::CommitCertificate, out: &mut Vec<Output>) {
+        let Some(hs) = self.hs.as_mut() else {
+            return;
+        };
+        if hs.decided || cert.height != hs.height {
+            return;
+        }
+        let chain_id = &self.config.chain_id;
+        if cert
+            .verify(chain_id, hs.height, cert.block, hs.tally.validators())
+            .is_err()
+        {
+            return;
+        }
+        hs.decided = true;
+        out.push(Output::Commit {
+            height: hs.height,
+            round: cert.round,
+            block: cert.block,
+            certificate: cert,
+        });
+    }
+}
+
+impl HeightState {
+    fn timeout(&self, step: Step) -> Timeout {
+        Timeout {
+            height: self.height,
+            round: self.round,
+            step,
+        }
+    }
+}
