@@ -16,7 +16,7 @@ use crate::tally::{MAX_ROUNDS_AHEAD, VoteOutcome};
 use crate::types::{Evidence, Height, Output};
 
 /// Most messages buffered for the next height.
-pub const MAX_BUFFERED: usize = 1024;
+const MAX_BUFFERED: usize = 1024;
 
 /// A consensus message kept for later.
 #[derive(Debug, Clone, PartialEq, Eq)]
