@@ -15,7 +15,7 @@ fi
 
 source scripts/lib/setup.sh
 ensure_toolchain_components
-ensure_apt_packages python3
+ensure_apt_packages python3 libclang-dev
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -16,9 +16,10 @@ use super::workload::CHAIN_ID;
 pub enum Behaviour {
     /// Follows the protocol.
     Honest,
-    /// When it proposes, sends one block to half the validators and another to the rest.
+    /// When it proposes, sends two blocks: half the validators get one first, half the other.
     DoubleProposer,
-    /// Every vote it casts goes to half the validators; the rest get a conflicting vote.
+    /// Every vote it casts has a conflicting twin: half the validators get one first, half the
+    /// other.
     DoubleVoter,
     /// Proposes blocks that break the ledger rule (a wrong state root).
     InvalidBlockProposer,
@@ -62,15 +63,9 @@ pub fn double_proposal(
         ..first.proposal
     }
     .sign(CHAIN_ID, key);
-    let (a, b) = halves(peers);
     let first_msg = NetMessage::Proposal(*first, Arc::new(block.clone()));
-    a.into_iter()
-        .map(|p| (p, first_msg.clone()))
-        .chain(
-            b.into_iter()
-                .map(|p| (p, NetMessage::Proposal(second, other.clone()))),
-        )
-        .collect()
+    let second_msg = NetMessage::Proposal(second, other);
+    split_order(peers, first_msg, second_msg)
 }
 
 /// The vote to half the peers, a conflicting one to the other half.
@@ -88,11 +83,31 @@ pub fn double_vote(
         ..vote.vote
     }
     .sign(CHAIN_ID, key);
+    split_order(peers, NetMessage::Vote(*vote), NetMessage::Vote(second))
+}
+
+/// Both messages to every peer, as gossip would relay them, but half the peers get `first`
+/// first and the other half `second` first: each half counts a different one.
+fn split_order(
+    peers: &[NodeId],
+    first: NetMessage,
+    second: NetMessage,
+) -> Vec<(NodeId, NetMessage)> {
     let (a, b) = halves(peers);
-    a.into_iter()
-        .map(|p| (p, NetMessage::Vote(*vote)))
-        .chain(b.into_iter().map(|p| (p, NetMessage::Vote(second))))
-        .collect()
+    let mut out = Vec::with_capacity(2 * peers.len());
+    for p in &a {
+        out.push((*p, first.clone()));
+    }
+    for p in &b {
+        out.push((*p, second.clone()));
+    }
+    for p in &a {
+        out.push((*p, second.clone()));
+    }
+    for p in &b {
+        out.push((*p, first.clone()));
+    }
+    out
 }
 
 /// Breaks a block the node built so that the ledger rule refuses it.

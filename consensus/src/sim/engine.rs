@@ -129,9 +129,12 @@ pub struct Outcome {
     pub min_honest_height: u64,
     /// Blocks committed, summed over honest nodes.
     pub commits: u64,
+    /// Equivocation evidence reported by honest nodes.
     pub evidence: u64,
     pub end_ms: u64,
     pub trace_hash: u64,
+    /// The validators of the next height, as the first running honest node's ledger has them.
+    pub validators_at_end: Vec<vellum_protocol::PublicKey>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -226,6 +229,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
         evidence: 0,
         end_ms: 0,
         trace_hash: 0,
+        validators_at_end: Vec::new(),
     };
     let mut height_at_stable: Option<u64> = None;
     let mut checked_certificates = std::collections::HashSet::new();
@@ -317,7 +321,8 @@ pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
                         };
                         queue.push(Reverse((at_ms, seq, ev)));
                     }
-                    Effect::Evidence(_) => outcome.evidence += 1,
+                    Effect::Evidence(_) if honest[node] => outcome.evidence += 1,
+                    Effect::Evidence(_) => {}
                     Effect::Invalid(detail) => {
                         if honest[node] {
                             outcome
@@ -427,6 +432,10 @@ pub fn run(scenario: &Scenario, seed: u64) -> Outcome {
         .min()
         .unwrap_or(0);
     outcome.end_ms = now;
+    if let Some(i) = (0..scenario.nodes).find(|i| honest[*i] && alive[*i]) {
+        let set = nodes[i].disk.state.validators();
+        outcome.validators_at_end = set.validators().iter().map(|v| v.key).collect();
+    }
     trace.add(&[
         outcome.commits,
         outcome.min_honest_height,
