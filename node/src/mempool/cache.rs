@@ -1,0 +1,172 @@
+//! The verified-signature cache: the hashes of transactions whose signature verified, so that a
+//! transaction admitted to the mempool is not verified again when it arrives in a block.
+//!
+//! Rule: a hash enters the cache only after [`crypto::verify_batch`] accepted its transaction's
+//! signature, and the hash (SHA-256 of the signed encoding, signature included) names exactly
+//! one signed transaction, so "in the cache" implies "verifies under the one rule". The cache
+//! answers [`SignatureCheck`] for `apply_block` and `build_block`: known transactions are
+//! accepted without work, the rest are verified in one batch and remembered if good. It holds
+//! at most `capacity` hashes and forgets the oldest first.
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use vellum_protocol::crypto::{self, SignedItem};
+use vellum_protocol::ledger::SignatureCheck;
+use vellum_protocol::{Domain, Hash, SignedTransaction};
+
+/// Counters of the cache's work since it was made (for metrics and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheStats {
+    /// Transactions answered from the cache, without verification.
+    pub hits: u64,
+    /// Signatures verified.
+    pub checked: u64,
+    /// Calls to the batch verifier.
+    pub batches: u64,
+}
+
+/// A bounded set of verified transaction hashes, shared between the mempool and the block
+/// executor (`Send + Sync`; every method takes `&self`).
+pub struct SignatureCache {
+    capacity: usize,
+    known: Mutex<Fifo>,
+    hits: AtomicU64,
+    checked: AtomicU64,
+    batches: AtomicU64,
+}
+
+/// The hashes, and the order they came in for eviction.
+#[derive(Default)]
+struct Fifo {
+    set: HashSet<Hash>,
+    order: VecDeque<Hash>,
+}
+
+impl SignatureCache {
+    /// A cache of at most `capacity` hashes (0: remember nothing, verify everything).
+    pub fn new(capacity: usize) -> SignatureCache {
+        SignatureCache {
+            capacity,
+            known: Mutex::new(Fifo::default()),
+            hits: AtomicU64::new(0),
+            checked: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when the transaction with this hash is known to carry a valid signature.
+    pub fn contains(&self, hash: &Hash) -> bool {
+        self.lock().set.contains(hash)
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            checked: self.checked.load(Ordering::Relaxed),
+            batches: self.batches.load(Ordering::Relaxed),
+        }
+    }
+
+    /// One answer per `(hash, transaction)`: true if the signature verifies. `hash` must be
+    /// the transaction's [`SignedTransaction::hash`]. Unknown transactions are verified in one
+    /// [`crypto::verify_batch`] call, outside the lock, and the good ones are remembered.
+    pub fn verify_hashed(&self, items: &[(Hash, &SignedTransaction)]) -> Vec<bool> {
+        let mut answers = vec![false; items.len()];
+        let unknown: Vec<usize> = {
+            let known = self.lock();
+            (0..items.len())
+                .filter(|&i| {
+                    answers[i] = known.set.contains(&items[i].0);
+                    !answers[i]
+                })
+                .collect()
+        };
+        self.hits
+            .fetch_add((items.len() - unknown.len()) as u64, Ordering::Relaxed);
+        if unknown.is_empty() {
+            return answers;
+        }
+        let bodies: Vec<Vec<u8>> = unknown.iter().map(|&i| items[i].1.signing_body()).collect();
+        let signed: Vec<SignedItem<'_>> = unknown
+            .iter()
+            .zip(&bodies)
+            .map(|(&i, body)| SignedItem {
+                key: &items[i].1.tx.sender,
+                domain: Domain::Transaction,
+                body,
+                signature: &items[i].1.signature,
+            })
+            .collect();
+        let verified = crypto::verify_batch(&signed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.checked
+            .fetch_add(unknown.len() as u64, Ordering::Relaxed);
+        let mut known = self.lock();
+        for (&i, ok) in unknown.iter().zip(verified) {
+            if ok {
+                answers[i] = true;
+                known.insert(items[i].0, self.capacity);
+            }
+        }
+        answers
+    }
+
+    /// Remembers `hash` as verified, as if its signature had verified: for tests only, since
+    /// only [`Self::verify_hashed`] may vouch for a signature.
+    #[cfg(test)]
+    pub(crate) fn record(&self, hash: Hash) {
+        self.lock().insert(hash, self.capacity);
+    }
+
+    /// The set stays consistent whatever panicked while holding the lock (each change is one
+    /// insert or remove), so a poisoned lock is used as is.
+    fn lock(&self) -> MutexGuard<'_, Fifo> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Fifo {
+    fn insert(&mut self, hash: Hash, capacity: usize) {
+        if capacity == 0 || !self.set.insert(hash) {
+            return;
+        }
+        self.order.push_back(hash);
+        while self.order.len() > capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.set.remove(&oldest);
+            }
+        }
+    }
+}
+
+impl SignatureCheck for SignatureCache {
+    fn verified(&self, txs: &[SignedTransaction]) -> Vec<bool> {
+        let items: Vec<(Hash, &SignedTransaction)> = txs.iter().map(|t| (t.hash(), t)).collect();
+        self.verify_hashed(&items)
+    }
+}
+
+impl fmt::Debug for SignatureCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignatureCache")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
