@@ -11,6 +11,7 @@
 //! - [`receipt`]: what became of each transaction, and the reason codes of failures.
 //! - [`ledger`]: the ledger rule, `apply_block`, and the proposer's `build_block`.
 //! - [`genesis`]: the genesis file, its validation, and the state at height 0.
+//! - `rpc` (feature `rpc`): the JSON-RPC API trait, its DTOs, error codes and OpenRPC document.
 //!
 //! This crate does no IO, reads no clock and uses no randomness: time and keys come in as
 //! arguments.
@@ -25,6 +26,8 @@ pub mod genesis;
 pub mod ledger;
 pub mod merkle;
 pub mod receipt;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 pub mod state;
 pub mod transaction;
 pub mod validator;

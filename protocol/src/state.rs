@@ -10,6 +10,7 @@
 //! A state is two `Arc`s, so a clone is O(1); updates copy only what they touch.
 
 mod account;
+pub mod snapshot;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

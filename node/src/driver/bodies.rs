@@ -1,0 +1,59 @@
+//! Block bodies the driver holds for the heights it works on, and the state after each one
+//! it has validated.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vellum_protocol::{Block, Hash, LedgerState, Receipt};
+
+#[derive(Debug)]
+struct Body {
+    block: Arc<Block>,
+    valid: Option<(LedgerState, Vec<Receipt>)>,
+}
+
+/// Bodies by block hash, for the current and the next height.
+#[derive(Debug, Default)]
+pub struct Bodies {
+    by_hash: HashMap<Hash, Body>,
+}
+
+impl Bodies {
+    /// Holds a body whose validity is not known yet.
+    pub fn insert(&mut self, block: Arc<Block>) {
+        self.by_hash
+            .entry(block.hash())
+            .or_insert(Body { block, valid: None });
+    }
+    /// Holds a body with the state after it and its receipts.
+    pub fn insert_valid(&mut self, block: Arc<Block>, after: LedgerState, receipts: Vec<Receipt>) {
+        let hash = block.hash();
+        self.by_hash.insert(
+            hash,
+            Body {
+                block,
+                valid: Some((after, receipts)),
+            },
+        );
+    }
+    pub fn get(&self, hash: &Hash) -> Option<Arc<Block>> {
+        self.by_hash.get(hash).map(|b| b.block.clone())
+    }
+    pub fn is_valid(&self, hash: &Hash) -> bool {
+        self.by_hash.get(hash).is_some_and(|b| b.valid.is_some())
+    }
+    /// Removes a validated body and returns it with its state and receipts.
+    pub fn take_valid(&mut self, hash: &Hash) -> Option<(Arc<Block>, LedgerState, Vec<Receipt>)> {
+        let body = self.by_hash.remove(hash)?;
+        let (after, receipts) = body.valid?;
+        Some((body.block, after, receipts))
+    }
+    /// Forgets everything at or below `height`, and the validity of the rest (it was judged
+    /// against a state that is gone).
+    pub fn retain_above(&mut self, height: u64) {
+        self.by_hash.retain(|_, b| b.block.height() > height);
+        for b in self.by_hash.values_mut() {
+            b.valid = None;
+        }
+    }
+}

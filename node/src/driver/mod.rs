@@ -1,0 +1,423 @@
+//! The consensus driver: the node's host of the pure core.
+//!
+//! It executes the core's outputs in order, as the simulator's host does: a `PersistSafety` is
+//! written (synced) to the store's write-ahead log before the broadcast that follows it; blocks
+//! are built from the mempool and validated with the ledger rule, reusing the mempool's
+//! verified-signature cache so no signature is checked twice; a commit is one atomic store
+//! batch, after which the mempool is re-checked against the new state.
+//!
+//! The driver is synchronous and owns no IO but the store: it returns [`Effect`]s (messages to
+//! gossip, timers to set, commits to announce) for the async shell to carry out. A height is
+//! started lazily — when transactions wait, when a peer's message for it arrives, or when the
+//! optional heartbeat elapses — so an idle network makes no empty blocks.
+
+mod bodies;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, SafetyState, Timeout};
+use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
+use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
+
+use crate::mempool::{AdmissionError, Mempool, Removal};
+pub use crate::network::ConsensusMessage;
+use crate::store::{BlockCommit, Store, StoreError};
+use bodies::Bodies;
+
+/// What the driver asks the async shell to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Broadcast(ConsensusMessage),
+    ScheduleTimeout {
+        timeout: Timeout,
+        at_ms: u64,
+    },
+    /// A block was committed and stored.
+    Committed(Arc<CommittedBlock>),
+    /// Transactions left the mempool without being committed, with the reason.
+    Evicted(Vec<(Hash, Removal)>),
+    /// Peers are ahead: fetch blocks from `from_height`.
+    Sync {
+        from_height: u64,
+    },
+    Evidence(Evidence),
+}
+
+/// A committed block, as announced to subscribers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommittedBlock {
+    pub block: Arc<Block>,
+    pub certificate: CommitCertificate,
+    pub receipts: Vec<Receipt>,
+    /// Milliseconds from the start of the height to its commit (on this node's clock).
+    pub latency_ms: u64,
+}
+
+/// Why the driver cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the store holds no chain yet: initialize it from genesis first")]
+    NoGenesis,
+}
+
+/// Driver settings.
+#[derive(Debug, Clone)]
+pub struct DriverConfig {
+    pub core: CoreConfig,
+    /// Most transactions per block.
+    pub max_block_txs: usize,
+    /// Make an empty block after this long without one (0: never).
+    pub heartbeat_ms: u64,
+}
+
+/// The consensus driver.
+pub struct Driver {
+    config: DriverConfig,
+    store: Arc<dyn Store>,
+    core: Core,
+    key: Keypair,
+    state: LedgerState,
+    mempool: Mempool,
+    bodies: Bodies,
+    last_certificate: Option<CommitCertificate>,
+    /// The height the core is running, if started.
+    started: Option<u64>,
+    started_at_ms: u64,
+    last_commit_ms: u64,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("height", &self.state.height())
+            .field("started", &self.started)
+            .field("mempool", &self.mempool.len())
+            .finish()
+    }
+}
+
+impl Driver {
+    /// A driver that resumes from what `store` holds (the state, the latest certificate and
+    /// the safety state).
+    pub fn open(
+        config: DriverConfig,
+        store: Arc<dyn Store>,
+        key: Keypair,
+        mempool: Mempool,
+        now_ms: u64,
+    ) -> Result<Driver, DriverError> {
+        let state = store.load_state()?.ok_or(DriverError::NoGenesis)?;
+        let safety = store.load_safety()?.unwrap_or_default();
+        let last_certificate = match state.height() {
+            0 => None,
+            h => store.certificate(h)?,
+        };
+        let core = Core::new(config.core.clone(), Some(key.clone()), safety);
+        Ok(Driver {
+            config,
+            store,
+            core,
+            key,
+            state,
+            mempool,
+            bodies: Bodies::default(),
+            last_certificate,
+            started: None,
+            started_at_ms: now_ms,
+            last_commit_ms: now_ms,
+        })
+    }
+
+    /// The committed ledger state.
+    pub fn state(&self) -> &LedgerState {
+        &self.state
+    }
+    pub fn mempool(&self) -> &Mempool {
+        &self.mempool
+    }
+    /// The core's current round (0 when idle).
+    pub fn round(&self) -> u32 {
+        self.core.round()
+    }
+
+    /// Admits transactions (from RPC or gossip) and starts the next height if they are the
+    /// first to wait.
+    pub fn submit(
+        &mut self,
+        txs: Vec<vellum_protocol::SignedTransaction>,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) -> Vec<Result<Hash, AdmissionError>> {
+        let results = self.mempool.insert_batch(txs, &self.state, now_ms);
+        if !self.mempool.is_empty() {
+            self.start_next_height(now_ms, effects);
+        }
+        results
+    }
+
+    /// A consensus message from a peer.
+    pub fn on_message(&mut self, msg: ConsensusMessage, now_ms: u64, effects: &mut Vec<Effect>) {
+        let next = self.state.height() + 1;
+        let height = match &msg {
+            ConsensusMessage::Proposal { proposal, .. } => proposal.proposal.height,
+            ConsensusMessage::Vote(v) => v.vote.height,
+        };
+        if height > next {
+            effects.push(Effect::Sync { from_height: next });
+            return;
+        }
+        if height < next {
+            return;
+        }
+        // Someone works on the next height: join in.
+        self.start_next_height(now_ms, effects);
+        let input = match msg {
+            ConsensusMessage::Proposal { proposal, block } => {
+                if block.hash() == proposal.proposal.block {
+                    self.bodies.insert(Arc::new(*block));
+                }
+                Input::Proposal(proposal)
+            }
+            ConsensusMessage::Vote(v) => Input::Vote(v),
+        };
+        self.feed(now_ms, input, effects);
+    }
+
+    /// A timer set by [`Effect::ScheduleTimeout`] fired.
+    pub fn on_timeout(&mut self, timeout: Timeout, now_ms: u64, effects: &mut Vec<Effect>) {
+        self.feed(now_ms, Input::Timeout(timeout), effects);
+    }
+
+    /// Called periodically: starts a height for the heartbeat and evicts expired transactions.
+    pub fn on_tick(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
+        let expired = self.mempool.evict_expired(now_ms);
+        if !expired.is_empty() {
+            effects.push(Effect::Evicted(
+                expired.into_iter().map(|h| (h, Removal::Expired)).collect(),
+            ));
+        }
+        let heartbeat = self.config.heartbeat_ms;
+        if heartbeat > 0 && now_ms >= self.last_commit_ms + heartbeat {
+            self.start_next_height(now_ms, effects);
+        }
+    }
+
+    /// Blocks with certificates fetched from a peer, in height order.
+    pub fn on_synced(
+        &mut self,
+        blocks: Vec<(Block, CommitCertificate)>,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        for (block, cert) in blocks {
+            if block.height() != self.state.height() + 1 || block.hash() != cert.block {
+                continue;
+            }
+            if cert
+                .verify(
+                    self.state.chain_id(),
+                    block.height(),
+                    cert.block,
+                    self.state.validators(),
+                )
+                .is_err()
+            {
+                tracing::warn!(
+                    height = block.height(),
+                    "a synced certificate does not verify"
+                );
+                return;
+            }
+            let block = Arc::new(block);
+            self.bodies.insert(block.clone());
+            if !self.validate(cert.block) {
+                tracing::warn!(
+                    height = block.height(),
+                    "a synced block breaks the ledger rule"
+                );
+                return;
+            }
+            self.start_next_height(now_ms, effects);
+            self.feed(now_ms, Input::Decided(cert), effects);
+        }
+    }
+
+    fn start_next_height(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
+        let next = self.state.height() + 1;
+        if self.started == Some(next) {
+            return;
+        }
+        self.started = Some(next);
+        self.started_at_ms = now_ms;
+        let input = Input::StartHeight {
+            height: next,
+            validators: self.state.validators().clone(),
+        };
+        self.feed(now_ms, input, effects);
+    }
+
+    fn feed(&mut self, now_ms: u64, input: Input, effects: &mut Vec<Effect>) {
+        let mut inputs = VecDeque::from([input]);
+        while let Some(input) = inputs.pop_front() {
+            for output in self.core.step(now_ms, input) {
+                self.execute(now_ms, output, &mut inputs, effects);
+            }
+        }
+    }
+
+    fn execute(
+        &mut self,
+        now_ms: u64,
+        output: Output,
+        inputs: &mut VecDeque<Input>,
+        effects: &mut Vec<Effect>,
+    ) {
+        match output {
+            Output::PersistSafety(state) => self.persist_safety(&state),
+            Output::BroadcastProposal(p) => match self.bodies.get(&p.proposal.block) {
+                Some(block) => effects.push(Effect::Broadcast(ConsensusMessage::Proposal {
+                    proposal: p,
+                    block: Box::new((*block).clone()),
+                })),
+                None => {
+                    tracing::error!(block = %p.proposal.block, "proposed a block it does not hold")
+                }
+            },
+            Output::BroadcastVote(v) => effects.push(Effect::Broadcast(ConsensusMessage::Vote(v))),
+            Output::ScheduleTimeout { timeout, at_ms } => {
+                effects.push(Effect::ScheduleTimeout { timeout, at_ms });
+            }
+            Output::RequestBlock { height, round } => {
+                let block = self.build(now_ms);
+                inputs.push_back(Input::BlockToPropose {
+                    height,
+                    round,
+                    block,
+                });
+            }
+            Output::ValidateBlock { height, block, .. } => {
+                if self.bodies.get(&block).is_some() {
+                    let valid = self.validate(block);
+                    inputs.push_back(Input::BlockValidated {
+                        height,
+                        block,
+                        valid,
+                    });
+                }
+            }
+            Output::Commit {
+                height,
+                block,
+                certificate,
+                ..
+            } => {
+                self.commit(now_ms, height, block, certificate, effects);
+            }
+            Output::Evidence(e) => {
+                tracing::warn!(offender = %e.offender(), "equivocation");
+                effects.push(Effect::Evidence(e));
+            }
+            Output::Behind { .. } => {
+                effects.push(Effect::Sync {
+                    from_height: self.state.height() + 1,
+                });
+            }
+        }
+    }
+
+    /// The safety state must be durable before the signed message leaves; if it cannot be
+    /// written the node must not go on signing.
+    fn persist_safety(&self, state: &SafetyState) {
+        if let Err(e) = self.store.save_safety(state) {
+            tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
+            panic!("cannot persist the consensus safety state: {e}");
+        }
+    }
+
+    fn build(&mut self, now_ms: u64) -> Hash {
+        let time_ms = now_ms.max(self.state.last_time_ms() + 1);
+        let candidates =
+            self.mempool
+                .reap_at(&self.state, time_ms, self.config.max_block_txs, usize::MAX);
+        let ctx = BlockContext {
+            time_ms,
+            proposer: self.key.public(),
+            last_commit: self.last_certificate.clone(),
+        };
+        let cache = self.mempool.signature_cache();
+        let (block, after, receipts) = build_block(
+            &self.state,
+            candidates,
+            ctx,
+            self.config.max_block_txs,
+            &*cache,
+        );
+        let hash = block.hash();
+        self.bodies.insert_valid(Arc::new(block), after, receipts);
+        hash
+    }
+
+    fn validate(&mut self, hash: Hash) -> bool {
+        if self.bodies.is_valid(&hash) {
+            return true;
+        }
+        let Some(block) = self.bodies.get(&hash) else {
+            return false;
+        };
+        let cache = self.mempool.signature_cache();
+        match apply_block(&self.state, &block, &*cache) {
+            Ok((after, receipts)) => {
+                self.bodies.insert_valid(block, after, receipts);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(block = %hash, error = %e, "a proposed block breaks the ledger rule");
+                false
+            }
+        }
+    }
+
+    fn commit(
+        &mut self,
+        now_ms: u64,
+        height: u64,
+        hash: Hash,
+        certificate: CommitCertificate,
+        effects: &mut Vec<Effect>,
+    ) {
+        if !self.validate(hash) {
+            tracing::error!(height, block = %hash, "consensus decided a block this node cannot apply");
+            return;
+        }
+        let (block, after, receipts) = self.bodies.take_valid(&hash).expect("validated above");
+        let commit = BlockCommit::new(&block, &receipts, &certificate, &after);
+        if let Err(e) = self.store.commit_block(&commit) {
+            tracing::error!(height, error = %e, "cannot store a committed block; stopping");
+            panic!("cannot store committed block {height}: {e}");
+        }
+        let included: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        self.state = after;
+        self.last_certificate = Some(certificate.clone());
+        self.bodies.retain_above(height);
+        let evicted = self.mempool.on_commit(&included, &self.state, now_ms);
+        effects.push(Effect::Committed(Arc::new(CommittedBlock {
+            block,
+            certificate,
+            receipts,
+            latency_ms: now_ms.saturating_sub(self.started_at_ms),
+        })));
+        if !evicted.is_empty() {
+            effects.push(Effect::Evicted(evicted));
+        }
+        self.last_commit_ms = now_ms;
+        self.started = None;
+        if !self.mempool.is_empty() {
+            self.start_next_height(now_ms, effects);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The driver against in-memory stores, with messages routed in process and virtual time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
+use vellum_protocol::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
+use vellum_protocol::{Address, Amount, Keypair, LedgerState, Operation, Transaction};
+
+use super::{ConsensusMessage, Driver, DriverConfig, Effect};
+use crate::mempool::{Mempool, MempoolConfig};
+use crate::store::{ChainIdentity, MemoryStore, Store};
+
+const CHAIN: &str = "driver-test";
+
+struct Net {
+    keys: Vec<Keypair>,
+    user: Keypair,
+    stores: Vec<Arc<MemoryStore>>,
+    drivers: Vec<Driver>,
+    now: u64,
+    timers: BTreeMap<(u64, usize, u64), (usize, Timeout)>,
+    queue: VecDeque<(usize, ConsensusMessage)>,
+    seq: u64,
+}
+
+fn genesis(keys: &[Keypair], user: &Keypair) -> Genesis {
+    Genesis {
+        chain_id: CHAIN.into(),
+        genesis_time_ms: 1_000,
+        decimals: 2,
+        validators: keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| GenesisValidator {
+                name: format!("node{i}"),
+                key: k.public(),
+                power: 1,
+                node_id: None,
+                p2p_address: None,
+            })
+            .collect(),
+        issuers: vec![Address::from_public_key(&user.public())],
+        admins: vec![Address::from_public_key(&user.public())],
+        accounts: vec![GenesisAccount {
+            address: Address::from_public_key(&user.public()),
+            balance: Amount(1_000_000),
+        }],
+        consensus: ConsensusParams::default(),
+    }
+}
+
+fn config() -> DriverConfig {
+    let timeouts = TimeoutConfig {
+        propose_ms: 100,
+        prevote_ms: 50,
+        precommit_ms: 50,
+        delta_ms: 50,
+        max_ms: 1_000,
+    };
+    DriverConfig {
+        core: CoreConfig::new(CHAIN, timeouts),
+        max_block_txs: 1_000,
+        heartbeat_ms: 0,
+    }
+}
+
+impl Net {
+    fn new(n: usize) -> Net {
+        let keys: Vec<Keypair> = (0..n)
+            .map(|i| Keypair::from_seed(&[i as u8 + 1; 32]))
+            .collect();
+        let user = Keypair::from_seed(&[99; 32]);
+        let g = genesis(&keys, &user);
+        let state = LedgerState::from_genesis(&g).unwrap();
+        let chain = ChainIdentity {
+            chain_id: CHAIN.into(),
+            genesis_hash: g.hash().unwrap(),
+        };
+        let stores: Vec<Arc<MemoryStore>> = (0..n)
+            .map(|_| {
+                let s = Arc::new(MemoryStore::new());
+                s.init_genesis(&chain, &state).unwrap();
+                s
+            })
+            .collect();
+        let drivers = (0..n)
+            .map(|i| Self::open(&stores[i], &keys[i], 2_000))
+            .collect();
+        Net {
+            keys,
+            user,
+            stores,
+            drivers,
+            now: 2_000,
+            timers: BTreeMap::new(),
+            queue: VecDeque::new(),
+            seq: 0,
+        }
+    }
+
+    fn open(store: &Arc<MemoryStore>, key: &Keypair, now: u64) -> Driver {
+        let store: Arc<dyn Store> = store.clone();
+        Driver::open(
+            config(),
+            store,
+            key.clone(),
+            Mempool::new(MempoolConfig::default()),
+            now,
+        )
+        .unwrap()
+    }
+
+    fn transfer(&self, nonce: u64, amount: u128) -> vellum_protocol::SignedTransaction {
+        Transaction {
+            chain_id: CHAIN.into(),
+            sender: self.user.public(),
+            nonce,
+            expiry_ms: u64::MAX,
+            op: Operation::Transfer {
+                to: Address::from_public_key(&self.keys[0].public()),
+                amount: Amount(amount),
+                memo: "rent".into(),
+            },
+        }
+        .sign(&self.user)
+    }
+
+    fn apply(&mut self, from: usize, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Broadcast(msg) => {
+                    for to in 0..self.drivers.len() {
+                        if to != from {
+                            self.queue.push_back((to, msg.clone()));
+                        }
+                    }
+                }
+                Effect::ScheduleTimeout { timeout, at_ms } => {
+                    self.seq += 1;
+                    self.timers.insert((at_ms, from, self.seq), (from, timeout));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Delivers messages, then fires timers in time order, until `done` or 60 s pass.
+    fn run_until(&mut self, done: impl Fn(&Net) -> bool) {
+        let deadline = self.now + 60_000;
+        while !done(self) {
+            if let Some((to, msg)) = self.queue.pop_front() {
+                let mut effects = Vec::new();
+                self.drivers[to].on_message(msg, self.now, &mut effects);
+                self.apply(to, effects);
+                continue;
+            }
+            let Some((&key, &(node, timeout))) = self.timers.iter().next() else {
+                break;
+            };
+            self.timers.remove(&key);
+            assert!(
+                key.0 <= deadline,
+                "no progress within a minute of virtual time"
+            );
+            self.now = self.now.max(key.0);
+            let mut effects = Vec::new();
+            self.drivers[node].on_timeout(timeout, self.now, &mut effects);
+            self.apply(node, effects);
+        }
+    }
+
+    fn submit(&mut self, to: usize, tx: vellum_protocol::SignedTransaction) {
+        let mut effects = Vec::new();
+        let results = self.drivers[to].submit(vec![tx], self.now, &mut effects);
+        assert!(results[0].is_ok(), "{:?}", results[0]);
+        self.apply(to, effects);
+    }
+}
+
+#[test]
+fn a_lone_validator_commits_a_submitted_transfer_at_once() {
+    let mut net = Net::new(1);
+    let tx = net.transfer(0, 250);
+    net.submit(0, tx.clone());
+    assert_eq!(net.drivers[0].state().height(), 1);
+    let record = net.stores[0]
+        .tx(&tx.hash())
+        .unwrap()
+        .expect("the transfer is stored");
+    assert_eq!((record.height, record.index), (1, 0));
+    assert!(net.drivers[0].mempool().is_empty());
+}
+
+#[test]
+fn an_idle_network_makes_no_blocks() {
+    let mut net = Net::new(4);
+    let mut effects = Vec::new();
+    net.drivers[0].on_tick(100_000, &mut effects);
+    assert!(effects.is_empty());
+    assert_eq!(net.stores[0].latest_height().unwrap(), 0);
+}
+
+#[test]
+fn four_validators_commit_a_transfer_submitted_to_one() {
+    let mut net = Net::new(4);
+    let tx = net.transfer(0, 250);
+    // Gossip would bring the transaction to the others; the proposer may be any of them.
+    for i in 0..4 {
+        net.submit(i, tx.clone());
+    }
+    net.run_until(|n| n.drivers.iter().all(|d| d.state().height() >= 1));
+    let hashes: Vec<_> = net
+        .stores
+        .iter()
+        .map(|s| s.block(1).unwrap().unwrap().hash())
+        .collect();
+    assert!(
+        hashes.windows(2).all(|w| w[0] == w[1]),
+        "the nodes disagree on block 1"
+    );
+    for s in &net.stores {
+        assert!(s.tx(&tx.hash()).unwrap().is_some());
+        assert!(s.certificate(1).unwrap().is_some());
+    }
+}
+
+#[test]
+fn a_restarted_driver_resumes_from_its_store() {
+    let mut net = Net::new(1);
+    net.submit(0, net.transfer(0, 10));
+    net.submit(0, net.transfer(1, 10));
+    let before = net.drivers[0].state().state_root();
+    let height = net.drivers[0].state().height();
+    let reopened = Net::open(&net.stores[0], &net.keys[0], 10_000);
+    assert_eq!(reopened.state().height(), height);
+    assert_eq!(reopened.state().state_root(), before);
+}

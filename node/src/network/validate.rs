@@ -1,0 +1,120 @@
+//! The checks a gossip message passes before it is delivered or forwarded.
+//!
+//! Consensus messages: within the size limit, decodable, signed by a key of the current
+//! validator set with a signature that verifies for this chain, and for a proposal, a block
+//! whose hash is the proposed one and whose transactions match its header. Transaction batches:
+//! within the size limit and decodable only; their signatures are verified in batches by the
+//! mempool, and verifying them here too would double the cost.
+
+use vellum_protocol::block::tx_root;
+use vellum_protocol::crypto::PublicKey;
+use vellum_protocol::encoding::DecodeError;
+use vellum_protocol::validator::ValidatorSet;
+
+use super::wire::{
+    ConsensusMessage, MAX_BATCH_BYTES, MAX_CONSENSUS_BYTES, TxBatch, decode_bounded,
+};
+
+/// Why a gossip message was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error("undecodable: {0}")]
+    Decode(#[from] DecodeError),
+    #[error("{0} is not a validator")]
+    NotValidator(PublicKey),
+    #[error("the signature of {0} does not verify")]
+    BadSignature(PublicKey),
+    #[error("the block does not match the proposal or its own header")]
+    BlockMismatch,
+}
+
+/// Checks a consensus message from the gossip topic.
+pub fn consensus(
+    bytes: &[u8],
+    chain_id: &str,
+    validators: &ValidatorSet,
+) -> Result<ConsensusMessage, Invalid> {
+    let msg: ConsensusMessage = decode_bounded("consensus message", bytes, MAX_CONSENSUS_BYTES)?;
+    match &msg {
+        ConsensusMessage::Vote(vote) => {
+            let key = vote.vote.validator;
+            validators.get(&key).ok_or(Invalid::NotValidator(key))?;
+            vote.verify(chain_id)
+                .map_err(|_| Invalid::BadSignature(key))?;
+        }
+        ConsensusMessage::Proposal { proposal, block } => {
+            let key = proposal.proposal.proposer;
+            validators.get(&key).ok_or(Invalid::NotValidator(key))?;
+            proposal
+                .verify(chain_id)
+                .map_err(|_| Invalid::BadSignature(key))?;
+            if proposal.proposal.block != block.hash()
+                || block.header.tx_root != tx_root(&block.txs)
+            {
+                return Err(Invalid::BlockMismatch);
+            }
+        }
+    }
+    Ok(msg)
+}
+
+/// Checks a transaction batch from the gossip topic (decode only).
+pub fn tx_batch(bytes: &[u8]) -> Result<TxBatch, Invalid> {
+    Ok(decode_bounded("transaction batch", bytes, MAX_BATCH_BYTES)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::fixtures::{CHAIN_ID, block, proposal, validator_set, vote};
+    use vellum_protocol::encoding::Encode;
+
+    #[test]
+    fn a_validators_vote_passes_and_a_tampered_one_does_not() {
+        let set = validator_set(3);
+        let good = ConsensusMessage::Vote(vote(1, 4, None));
+        assert_eq!(consensus(&good.to_bytes(), CHAIN_ID, &set), Ok(good));
+        let mut bad = vote(1, 4, None);
+        bad.vote.height = 5;
+        let bytes = ConsensusMessage::Vote(bad).to_bytes();
+        assert!(matches!(
+            consensus(&bytes, CHAIN_ID, &set),
+            Err(Invalid::BadSignature(_))
+        ));
+        let other_chain = ConsensusMessage::Vote(vote(1, 4, None)).to_bytes();
+        assert!(consensus(&other_chain, "other-chain", &set).is_err());
+    }
+
+    #[test]
+    fn a_vote_from_outside_the_set_is_rejected() {
+        let bytes = ConsensusMessage::Vote(vote(7, 4, None)).to_bytes();
+        let err = consensus(&bytes, CHAIN_ID, &validator_set(3)).unwrap_err();
+        assert!(matches!(err, Invalid::NotValidator(_)));
+    }
+
+    #[test]
+    fn a_proposal_must_carry_its_own_block() {
+        let set = validator_set(3);
+        let b = block(2, 4);
+        let ok = ConsensusMessage::Proposal {
+            proposal: proposal(&b),
+            block: Box::new(b.clone()),
+        };
+        assert!(consensus(&ok.to_bytes(), CHAIN_ID, &set).is_ok());
+        let mut swapped = b.clone();
+        swapped.txs.pop();
+        let bad = ConsensusMessage::Proposal {
+            proposal: proposal(&b),
+            block: Box::new(swapped),
+        };
+        assert_eq!(
+            consensus(&bad.to_bytes(), CHAIN_ID, &set),
+            Err(Invalid::BlockMismatch)
+        );
+    }
+
+    #[test]
+    fn garbage_is_rejected_as_undecodable() {
+        assert!(matches!(tx_batch(&[1, 2, 3]), Err(Invalid::Decode(_))));
+    }
+}

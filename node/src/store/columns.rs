@@ -1,0 +1,366 @@
+//! [`Store`] over any [`ColumnStore`]: what a commit writes and checks, and how each getter reads
+//! the layout of [`crate::store`]. Written once, so every backend has the same semantics.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use vellum_consensus::SafetyState;
+use vellum_protocol::encoding::Writer;
+use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
+use vellum_protocol::{
+    Account, Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt,
+};
+
+use super::history::entries_of;
+use super::layout::{
+    self, Column, ColumnStore, FORMAT, SAFETY_KEY, WriteSet, corrupt, decode, decode_hash,
+    decode_u64, height_key, history_key, meta,
+};
+use super::{
+    BlockCommit, ChainIdentity, HistoryCursor, HistoryEntry, HistoryPage, MAX_HISTORY_PAGE, Store,
+    StoreError, TxRecord,
+};
+
+fn hold(lock: &Mutex<()>) -> MutexGuard<'_, ()> {
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn invalid(height: u64, problem: impl Into<String>) -> StoreError {
+    StoreError::InvalidCommit {
+        height,
+        problem: problem.into(),
+    }
+}
+
+/// The latest block's height and hash (0 and zero at genesis).
+fn tip(store: &impl ColumnStore) -> Result<(u64, Hash), StoreError> {
+    let height = match store.get(Column::Meta, meta::LATEST_HEIGHT)? {
+        Some(bytes) => decode_u64("latest height", &bytes)?,
+        None => 0,
+    };
+    let hash = match store.get(Column::Meta, meta::LATEST_HASH)? {
+        Some(bytes) => decode_hash("latest hash", &bytes)?,
+        None => Hash::ZERO,
+    };
+    Ok((height, hash))
+}
+
+/// Puts the state fields and the accounts in `addresses` as they are in `state`.
+fn put_state(
+    writes: &mut WriteSet,
+    state: &LedgerState,
+    addresses: impl IntoIterator<Item = Address>,
+) {
+    writes.put(Column::Meta, meta::STATE_FIELDS, state.fields().to_bytes());
+    for address in addresses {
+        let account = state.account(&address);
+        if account.is_default() {
+            writes.delete(Column::State, address.0);
+        } else {
+            writes.put(Column::State, address.0, account.to_bytes());
+        }
+    }
+}
+
+/// Checks that `commit` is self-consistent and follows the stored tip.
+fn check_commit(
+    c: &BlockCommit<'_>,
+    chain: &ChainIdentity,
+    (latest, latest_hash): (u64, Hash),
+) -> Result<Hash, StoreError> {
+    let header = &c.block.header;
+    let height = header.height;
+    if height != latest + 1 {
+        return Err(StoreError::NotNextHeight {
+            expected: latest + 1,
+            got: height,
+        });
+    }
+    if header.chain_id != chain.chain_id {
+        return Err(invalid(
+            height,
+            format!("it is for chain {:?}", header.chain_id),
+        ));
+    }
+    if header.prev_hash != latest_hash {
+        let problem = format!(
+            "it builds on {}, the stored block is {latest_hash}",
+            header.prev_hash
+        );
+        return Err(invalid(height, problem));
+    }
+    let hash = c.block.hash();
+    if c.certificate.height != height || c.certificate.block != hash {
+        let problem = format!(
+            "the certificate is for block {} at height {}",
+            c.certificate.block, c.certificate.height
+        );
+        return Err(invalid(height, problem));
+    }
+    if c.receipts.len() != c.block.txs.len() {
+        let problem = format!(
+            "{} receipts for {} txs",
+            c.receipts.len(),
+            c.block.txs.len()
+        );
+        return Err(invalid(height, problem));
+    }
+    for (i, (tx, receipt)) in c.block.txs.iter().zip(c.receipts).enumerate() {
+        if receipt.index as usize != i || receipt.tx_hash != tx.hash() {
+            return Err(invalid(
+                height,
+                format!("receipt {i} is not for transaction {i}"),
+            ));
+        }
+    }
+    let s = c.state;
+    if s.height() != height || s.last_block_hash() != hash || s.state_root() != header.state_root {
+        return Err(invalid(
+            height,
+            "the state given is not the state after this block",
+        ));
+    }
+    Ok(hash)
+}
+
+impl<C: ColumnStore> Store for C {
+    fn init_genesis(
+        &self,
+        chain: &ChainIdentity,
+        genesis_state: &LedgerState,
+    ) -> Result<(), StoreError> {
+        if genesis_state.height() != 0 {
+            return Err(StoreError::GenesisNotAtZero(genesis_state.height()));
+        }
+        let _writer = hold(self.writer_lock());
+        match self.chain()? {
+            Some(found) if found == *chain => return Ok(()),
+            Some(found) => {
+                return Err(StoreError::WrongChain {
+                    expected: chain.clone(),
+                    found,
+                });
+            }
+            None => {}
+        }
+        if genesis_state.chain_id() != chain.chain_id {
+            let problem = format!(
+                "the genesis state is for chain {:?}",
+                genesis_state.chain_id()
+            );
+            return Err(invalid(0, problem));
+        }
+        let mut writes = WriteSet::with_capacity(genesis_state.account_count() + 8);
+        writes.put(Column::Meta, meta::FORMAT, FORMAT.to_be_bytes().to_vec());
+        let mut id = Writer::new();
+        id.str(&chain.chain_id);
+        writes.put(Column::Meta, meta::CHAIN_ID, id.into_bytes());
+        writes.put(
+            Column::Meta,
+            meta::GENESIS_HASH,
+            chain.genesis_hash.0.to_vec(),
+        );
+        writes.put(
+            Column::Meta,
+            meta::LATEST_HEIGHT,
+            0u64.to_be_bytes().to_vec(),
+        );
+        writes.put(Column::Meta, meta::LATEST_HASH, Hash::ZERO.0.to_vec());
+        let addresses: Vec<Address> = genesis_state.accounts().map(|(a, _)| a).collect();
+        put_state(&mut writes, genesis_state, addresses);
+        self.write(writes, true)
+    }
+
+    fn chain(&self) -> Result<Option<ChainIdentity>, StoreError> {
+        if let Some(bytes) = self.get(Column::Meta, meta::FORMAT)? {
+            let array: [u8; 4] = bytes[..]
+                .try_into()
+                .map_err(|_| corrupt("format", "length"))?;
+            let found = u32::from_be_bytes(array);
+            if found != FORMAT {
+                return Err(StoreError::UnsupportedFormat {
+                    expected: FORMAT,
+                    found,
+                });
+            }
+        }
+        let Some(id) = self.get(Column::Meta, meta::CHAIN_ID)? else {
+            return Ok(None);
+        };
+        let chain_id = vellum_protocol::encoding::Reader::new(&id)
+            .string("chain id", 1024)
+            .map_err(|e| corrupt("chain id", e))?;
+        let genesis = self.get(Column::Meta, meta::GENESIS_HASH)?;
+        let genesis_hash = decode_hash("genesis hash", genesis.as_deref().unwrap_or_default())?;
+        Ok(Some(ChainIdentity {
+            chain_id,
+            genesis_hash,
+        }))
+    }
+
+    fn commit_block(&self, c: &BlockCommit<'_>) -> Result<(), StoreError> {
+        let _writer = hold(self.writer_lock());
+        let chain = self.chain()?.ok_or(StoreError::NoGenesis)?;
+        let (latest, latest_hash) = tip(self)?;
+        let hash = check_commit(c, &chain, (latest, latest_hash))?;
+        let height = c.block.height();
+        let history = entries_of(c.block, c.receipts, c.time_ms);
+        let touched = touched_accounts(c.block);
+        let mut w = WriteSet::with_capacity(8 + c.receipts.len() + history.len() + touched.len());
+        w.put(Column::Blocks, height_key(height), c.block.to_bytes());
+        w.put(Column::BlockHashes, hash.0, height_key(height).to_vec());
+        w.put(
+            Column::Certificates,
+            height_key(height),
+            c.certificate.to_bytes(),
+        );
+        // The certificate the next proposer chose for the parent is the canonical one.
+        if let Some(last) = &c.block.last_commit
+            && last.height == latest
+            && last.block == latest_hash
+        {
+            w.put(Column::Certificates, height_key(latest), last.to_bytes());
+        }
+        for receipt in c.receipts {
+            let mut value = Writer::with_capacity(64);
+            value.u64(height);
+            receipt.encode(&mut value);
+            w.put(Column::Txs, receipt.tx_hash.0, value.into_bytes());
+        }
+        for (address, entry) in &history {
+            w.put(
+                Column::History,
+                history_key(address, height, entry.index),
+                entry.to_bytes(),
+            );
+        }
+        put_state(&mut w, c.state, touched);
+        w.put(
+            Column::Meta,
+            meta::LATEST_HEIGHT,
+            height_key(height).to_vec(),
+        );
+        w.put(Column::Meta, meta::LATEST_HASH, hash.0.to_vec());
+        self.write(w, true)
+    }
+
+    fn latest_height(&self) -> Result<u64, StoreError> {
+        Ok(tip(self)?.0)
+    }
+
+    fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
+        let bytes = self.get(Column::Blocks, &height_key(height))?;
+        bytes.map(|b| decode("block", &b)).transpose()
+    }
+
+    fn block_by_hash(&self, hash: &Hash) -> Result<Option<Block>, StoreError> {
+        match self.get(Column::BlockHashes, &hash.0)? {
+            Some(bytes) => self.block(decode_u64("block hash index", &bytes)?),
+            None => Ok(None),
+        }
+    }
+
+    fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StoreError> {
+        let bytes = self.get(Column::Certificates, &height_key(height))?;
+        bytes.map(|b| decode("certificate", &b)).transpose()
+    }
+
+    fn tx(&self, hash: &Hash) -> Result<Option<TxRecord>, StoreError> {
+        let Some(bytes) = self.get(Column::Txs, &hash.0)? else {
+            return Ok(None);
+        };
+        if bytes.len() < 8 {
+            return Err(corrupt("tx index", "shorter than a height"));
+        }
+        let height = decode_u64("tx index", &bytes[..8])?;
+        let receipt: Receipt = decode("receipt", &bytes[8..])?;
+        let block = self
+            .block(height)?
+            .ok_or_else(|| corrupt("tx index", format!("block {height} is missing")))?;
+        let tx = block
+            .txs
+            .get(receipt.index as usize)
+            .cloned()
+            .ok_or_else(|| corrupt("tx index", "index past the block's transactions"))?;
+        Ok(Some(TxRecord {
+            height,
+            index: receipt.index,
+            tx,
+            receipt,
+        }))
+    }
+
+    fn account_history(
+        &self,
+        address: &Address,
+        before: Option<&HistoryCursor>,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        let limit = limit.clamp(1, MAX_HISTORY_PAGE);
+        let below = match before {
+            Some(c) => history_key(address, c.height, c.index),
+            None => history_key(address, u64::MAX, u32::MAX),
+        };
+        let found = self.scan_back(Column::History, &address.0, &below, limit + 1)?;
+        let mut entries = found
+            .iter()
+            .map(|(_, v)| decode::<HistoryEntry>("history entry", v))
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        let next = match entries.last() {
+            Some(last) if more => Some(HistoryCursor {
+                height: last.height,
+                index: last.index,
+            }),
+            _ => None,
+        };
+        Ok(HistoryPage { entries, next })
+    }
+
+    fn load_state(&self) -> Result<Option<LedgerState>, StoreError> {
+        if self.chain()?.is_none() {
+            return Ok(None);
+        }
+        let fields_bytes = self
+            .get(Column::Meta, meta::STATE_FIELDS)?
+            .ok_or_else(|| corrupt("state", "the state fields are missing"))?;
+        let fields: StateFields = decode("state fields", &fields_bytes)?;
+        let mut accounts = Vec::new();
+        self.for_each(Column::State, &mut |key, value| {
+            let address: [u8; 20] = key
+                .try_into()
+                .map_err(|_| corrupt("account key", "length"))?;
+            accounts.push((Address(address), decode::<Account>("account", value)?));
+            Ok(())
+        })?;
+        let state = LedgerState::from_parts(fields, accounts);
+        let (latest, latest_hash) = tip(self)?;
+        if state.height() != latest || state.last_block_hash() != latest_hash {
+            let detail = format!(
+                "the state is at height {}, the chain at {latest}",
+                state.height()
+            );
+            return Err(corrupt("state", detail));
+        }
+        if latest > 0 {
+            let block = self
+                .block(latest)?
+                .ok_or_else(|| corrupt("blocks", format!("block {latest} is missing")))?;
+            if block.header.state_root != state.state_root() {
+                return Err(corrupt("state", "its root differs from the latest block's"));
+            }
+        }
+        Ok(Some(state))
+    }
+
+    fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError> {
+        let mut w = WriteSet::with_capacity(1);
+        w.put(Column::Wal, SAFETY_KEY, layout::encode_safety(safety));
+        self.write(w, true)
+    }
+
+    fn load_safety(&self) -> Result<Option<SafetyState>, StoreError> {
+        let bytes = self.get(Column::Wal, SAFETY_KEY)?;
+        bytes.map(|b| layout::decode_safety(&b)).transpose()
+    }
+}

@@ -1,0 +1,209 @@
+//! The columns a store is made of, their keys, and the one value whose encoding lives here (the
+//! safety state): the layout table in the module documentation of [`crate::store`] in code.
+
+use std::sync::Mutex;
+
+use vellum_consensus::{SafetyState, SignedPosition, Step};
+use vellum_protocol::encoding::{Reader, Writer};
+use vellum_protocol::{Address, Decode, DecodeError, Hash};
+
+use super::StoreError;
+
+/// Storage format written into `meta` when a store is created; bump on any layout change.
+pub const FORMAT: u32 = 1;
+
+/// One ordered key-value column (a RocksDB column family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    Blocks,
+    BlockHashes,
+    Certificates,
+    Txs,
+    History,
+    State,
+    Meta,
+    Wal,
+}
+
+impl Column {
+    pub const ALL: [Column; 8] = [
+        Column::Blocks,
+        Column::BlockHashes,
+        Column::Certificates,
+        Column::Txs,
+        Column::History,
+        Column::State,
+        Column::Meta,
+        Column::Wal,
+    ];
+
+    /// The column family's name on disk.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Blocks => "blocks",
+            Column::BlockHashes => "block_hashes",
+            Column::Certificates => "certificates",
+            Column::Txs => "txs",
+            Column::History => "history",
+            Column::State => "state",
+            Column::Meta => "meta",
+            Column::Wal => "wal",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One write in a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    Put(Column, Vec<u8>, Vec<u8>),
+    Delete(Column, Vec<u8>),
+}
+
+/// Writes applied all together or not at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteSet {
+    pub writes: Vec<Write>,
+}
+
+impl WriteSet {
+    pub fn with_capacity(n: usize) -> Self {
+        WriteSet {
+            writes: Vec::with_capacity(n),
+        }
+    }
+    pub fn put(&mut self, column: Column, key: impl Into<Vec<u8>>, value: Vec<u8>) {
+        self.writes.push(Write::Put(column, key.into(), value));
+    }
+    pub fn delete(&mut self, column: Column, key: impl Into<Vec<u8>>) {
+        self.writes.push(Write::Delete(column, key.into()));
+    }
+}
+
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+/// What [`ColumnStore::for_each`] calls on each entry.
+pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), StoreError> + 'a;
+
+/// Ordered key-value columns with atomic batches: all a [`super::Store`] needs from a backend.
+pub trait ColumnStore: Send + Sync {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Applies every write or none; with `sync`, durable (fsynced) when it returns.
+    fn write(&self, writes: WriteSet, sync: bool) -> Result<(), StoreError>;
+    /// Up to `limit` entries whose key starts with `prefix` and sorts below `below`, greatest
+    /// key first.
+    fn scan_back(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        below: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError>;
+    /// Calls `f` on every entry of `column`, in key order.
+    fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError>;
+    /// Held across a read-check-write sequence (a commit), so that two cannot interleave.
+    fn writer_lock(&self) -> &Mutex<()>;
+}
+
+/// Names of the entries in `meta`.
+pub mod meta {
+    pub const FORMAT: &[u8] = b"format";
+    pub const CHAIN_ID: &[u8] = b"chain_id";
+    pub const GENESIS_HASH: &[u8] = b"genesis_hash";
+    pub const LATEST_HEIGHT: &[u8] = b"latest_height";
+    pub const LATEST_HASH: &[u8] = b"latest_hash";
+    pub const STATE_FIELDS: &[u8] = b"state_fields";
+}
+
+/// The one key of `wal`.
+pub const SAFETY_KEY: &[u8] = b"safety";
+
+pub fn height_key(height: u64) -> [u8; 8] {
+    height.to_be_bytes()
+}
+
+/// `address ‖ height ‖ index`: an account's entries sort by position in the chain.
+pub fn history_key(address: &Address, height: u64, index: u32) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..20].copy_from_slice(&address.0);
+    key[20..28].copy_from_slice(&height.to_be_bytes());
+    key[28..].copy_from_slice(&index.to_be_bytes());
+    key
+}
+
+/// Decodes a stored value, naming what was corrupt if it does not decode.
+pub fn decode<T: Decode>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    T::decode_exact(bytes).map_err(|e| corrupt(what, e))
+}
+
+pub fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    }
+}
+
+pub fn decode_u64(what: &'static str, bytes: &[u8]) -> Result<u64, StoreError> {
+    let array: [u8; 8] = bytes.try_into().map_err(|_| corrupt(what, "not 8 bytes"))?;
+    Ok(u64::from_be_bytes(array))
+}
+
+pub fn decode_hash(what: &'static str, bytes: &[u8]) -> Result<Hash, StoreError> {
+    let array: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| corrupt(what, "not 32 bytes"))?;
+    Ok(Hash(array))
+}
+
+const SAFETY_VERSION: u8 = 1;
+
+pub fn encode_safety(s: &SafetyState) -> Vec<u8> {
+    let mut w = Writer::with_capacity(96);
+    w.u8(SAFETY_VERSION);
+    w.option(s.last_signed.as_ref(), |w, p| {
+        w.u64(p.height);
+        w.u32(p.round);
+        w.u8(match p.step {
+            Step::Propose => 0,
+            Step::Prevote => 1,
+            Step::Precommit => 2,
+        });
+        w.option(p.block.as_ref(), |w, h| w.raw(&h.0));
+    });
+    w.option(s.locked.as_ref(), |w, (round, block)| {
+        w.u32(*round);
+        w.raw(&block.0);
+    });
+    w.into_bytes()
+}
+
+pub fn decode_safety(bytes: &[u8]) -> Result<SafetyState, StoreError> {
+    let read = |r: &mut Reader<'_>| -> Result<SafetyState, DecodeError> {
+        if r.u8()? != SAFETY_VERSION {
+            return Err(DecodeError::NonCanonical("safety state version"));
+        }
+        let last_signed = r.option("last signed", |r| {
+            Ok(SignedPosition {
+                height: r.u64()?,
+                round: r.u32()?,
+                step: match r.u8()? {
+                    0 => Step::Propose,
+                    1 => Step::Prevote,
+                    2 => Step::Precommit,
+                    tag => return Err(DecodeError::BadTag { what: "step", tag }),
+                },
+                block: r.option("signed block", Hash::decode)?,
+            })
+        })?;
+        let locked = r.option("lock", |r| Ok((r.u32()?, Hash::decode(r)?)))?;
+        r.finish()?;
+        Ok(SafetyState {
+            last_signed,
+            locked,
+        })
+    };
+    read(&mut Reader::new(bytes)).map_err(|e| corrupt("safety state", e))
+}

@@ -1,0 +1,143 @@
+//! The RocksDB store: one column family per [`Column`], one `WriteBatch` per write set, synced
+//! when asked (every block commit and every safety state), so a node killed at any moment
+//! reopens with each block either wholly present or absent.
+//!
+//! RocksDB locks its directory (the `LOCK` file): a second process, or a second open in this
+//! one, gets [`StoreError::Locked`] instead of a corrupted directory.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options, WriteBatch,
+    WriteOptions,
+};
+
+use super::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
+use super::{Store, StoreError};
+
+/// A [`super::Store`] in a RocksDB directory.
+pub struct RocksStore {
+    db: DB,
+    path: PathBuf,
+    writer: Mutex<()>,
+}
+
+impl fmt::Debug for RocksStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RocksStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn io(e: rocksdb::Error) -> StoreError {
+    StoreError::Io(e.into_string())
+}
+
+impl RocksStore {
+    /// Opens the store in `path`, creating the directory and its column families if needed.
+    pub fn open(path: impl AsRef<Path>) -> Result<RocksStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let open_error = |detail: String| StoreError::Open {
+            path: path.clone(),
+            detail,
+        };
+        std::fs::create_dir_all(&path).map_err(|e| open_error(e.to_string()))?;
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.create_missing_column_families(true);
+        options.set_compression_type(DBCompressionType::Lz4);
+        let families = Column::ALL.map(|c| {
+            let mut cf = Options::default();
+            cf.set_compression_type(DBCompressionType::Lz4);
+            ColumnFamilyDescriptor::new(c.name(), cf)
+        });
+        let db = DB::open_cf_descriptors(&options, &path, families).map_err(|e| {
+            let message = e.into_string();
+            // "While lock file: DIR/LOCK: Resource temporarily unavailable", or "lock hold by
+            // current process" when this process has it open already.
+            if message.contains("/LOCK") || message.contains("lock hold") {
+                StoreError::Locked { path: path.clone() }
+            } else {
+                open_error(message)
+            }
+        })?;
+        let store = RocksStore {
+            db,
+            path,
+            writer: Mutex::new(()),
+        };
+        store.chain()?; // refuses a directory in another storage format
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn cf(&self, column: Column) -> &ColumnFamily {
+        self.db
+            .cf_handle(column.name())
+            .expect("every column family is created when the store opens")
+    }
+}
+
+impl ColumnStore for RocksStore {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db.get_cf(self.cf(column), key).map_err(io)
+    }
+
+    fn write(&self, writes: WriteSet, sync: bool) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        for write in &writes.writes {
+            match write {
+                Write::Put(column, key, value) => batch.put_cf(self.cf(*column), key, value),
+                Write::Delete(column, key) => batch.delete_cf(self.cf(*column), key),
+            }
+        }
+        let mut options = WriteOptions::default();
+        options.set_sync(sync);
+        self.db.write_opt(batch, &options).map_err(io)
+    }
+
+    fn scan_back(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        below: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let mut it = self.db.raw_iterator_cf(self.cf(column));
+        it.seek_for_prev(below);
+        if it.key() == Some(below) {
+            it.prev();
+        }
+        let mut out = Vec::new();
+        while out.len() < limit {
+            match (it.key(), it.value()) {
+                (Some(k), Some(v)) if k.starts_with(prefix) => out.push((k.to_vec(), v.to_vec())),
+                _ => break,
+            }
+            it.prev();
+        }
+        it.status().map_err(io)?;
+        Ok(out)
+    }
+
+    fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError> {
+        for entry in self.db.iterator_cf(self.cf(column), IteratorMode::Start) {
+            let (k, v) = entry.map_err(io)?;
+            f(&k, &v)?;
+        }
+        Ok(())
+    }
+
+    fn writer_lock(&self) -> &Mutex<()> {
+        &self.writer
+    }
+}
+
+#[cfg(test)]
+mod tests;
