@@ -19,4 +19,5 @@ pub mod mempool;
 pub mod metrics;
 pub mod network;
 pub mod rpc;
+pub mod service;
 pub mod store;

@@ -67,12 +67,15 @@ struct RoundFlags {
     precommit_timeout: bool,
 }
 
-/// The node's own signed messages of the current round, re-broadcast when a timeout fires.
+/// The node's own signed messages of the current round, re-broadcast when a timeout fires,
+/// and its votes of the round before: a peer that lost them may still wait in that round for
+/// a quorum this node's vote completes (found by the simulator's flapping-partition scenario).
 #[derive(Debug, Clone, Default)]
 struct OwnMessages {
     proposal: Option<SignedProposal>,
     prevote: Option<SignedVote>,
     precommit: Option<SignedVote>,
+    previous_round: Vec<SignedVote>,
 }
 
 /// Everything the core knows about the height it works on.

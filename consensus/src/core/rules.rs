@@ -52,7 +52,14 @@ impl Ctx<'_> {
         hs.round = round;
         hs.step = Step::Propose;
         hs.flags = RoundFlags::default();
-        hs.own = OwnMessages::default();
+        let previous_round = [hs.own.prevote, hs.own.precommit]
+            .into_iter()
+            .flatten()
+            .collect();
+        hs.own = OwnMessages {
+            previous_round,
+            ..OwnMessages::default()
+        };
         let me = self.guard.as_ref().map(|g| g.public_key());
         if me == Some(hs.schedule.proposer(hs.height, round)) {
             match hs.valid.filter(|(vr, _)| *vr < round) {
@@ -267,6 +274,9 @@ impl Ctx<'_> {
         }
         for v in [own.prevote, own.precommit].into_iter().flatten() {
             self.out.push(Output::BroadcastVote(v));
+        }
+        for v in &own.previous_round {
+            self.out.push(Output::BroadcastVote(*v));
         }
         if let Some(p) = self.hs.proposals.get(&self.hs.round).map(|p| p.proposal) {
             self.relay_proof_of_lock(p.block, p.pol_round);

@@ -45,7 +45,7 @@ use std::path::PathBuf;
 use vellum_consensus::SafetyState;
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState, Receipt, SignedTransaction};
 
-pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role};
+pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role, entries_of};
 pub use self::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
 pub use self::memory::MemoryStore;
 #[cfg(feature = "rocksdb")]

@@ -1,0 +1,9 @@
+//! The running node: shared view, RPC backend, and the task that drives consensus.
+
+pub mod backend;
+pub mod run;
+pub mod shared;
+pub mod views;
+
+#[cfg(test)]
+mod tests;

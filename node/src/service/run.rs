@@ -1,0 +1,403 @@
+//! The node's main task: it owns the driver and carries out its effects.
+//!
+//! One task owns the [`Driver`] (and so the core, the mempool and the committed state) and
+//! serializes everything that touches it: network events, RPC commands, timers, sync results
+//! and a 100 ms tick. Effects are carried out in the order the driver returned them; the
+//! driver has already made the safety state durable before it returned a broadcast.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use tokio::sync::{broadcast, mpsc};
+use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
+
+use vellum_protocol::rpc::{TxInfo, TxStatus};
+use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
+
+use super::backend::NodeBackend;
+use super::shared::{Command, Evicted, Shared};
+use super::views;
+use crate::driver::{Driver, DriverConfig, Effect};
+use crate::home::NodeHome;
+use crate::mempool::{Mempool, MempoolConfig, Removal};
+use crate::metrics::{self, Metrics};
+use crate::network::{BlockSource, Network, NetworkConfig, NetworkEvent, NetworkHandle};
+use crate::rpc::server::{RpcLimits, start_rpc};
+use crate::store::{ChainIdentity, Store};
+
+/// Most blocks asked of a peer in one sync request.
+const SYNC_BATCH: u32 = 64;
+
+/// Milliseconds since the Unix epoch: the node's clock, which the pure crates never read.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Serves sync requests from the store.
+struct StoreBlocks(Arc<dyn Store>);
+
+impl BlockSource for StoreBlocks {
+    fn blocks_from(&self, from_height: u64, max: u32) -> Vec<(Block, CommitCertificate)> {
+        let mut out = Vec::new();
+        for h in from_height..from_height.saturating_add(u64::from(max)) {
+            match (self.0.block(h), self.0.certificate(h)) {
+                (Ok(Some(b)), Ok(Some(c))) => out.push((b, c)),
+                _ => break,
+            }
+        }
+        out
+    }
+    fn block(&self, hash: &Hash) -> Option<Block> {
+        self.0.block_by_hash(hash).ok().flatten()
+    }
+}
+
+fn open_store(home: &NodeHome) -> Result<Arc<dyn Store>> {
+    #[cfg(feature = "rocksdb")]
+    {
+        let store = crate::store::RocksStore::open(&home.data_dir).with_context(|| {
+            format!("cannot open the data directory {}", home.data_dir.display())
+        })?;
+        Ok(Arc::new(store))
+    }
+    #[cfg(not(feature = "rocksdb"))]
+    {
+        let _ = home;
+        Ok(Arc::new(crate::store::MemoryStore::new()))
+    }
+}
+
+/// Runs the node until `shutdown` completes.
+pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+    let genesis = &home.genesis;
+    let genesis_state = LedgerState::from_genesis(genesis)
+        .map_err(|f| anyhow::anyhow!("the genesis does not make a ledger: {f:?}"))?;
+    let genesis_hash = genesis
+        .hash()
+        .map_err(|f| anyhow::anyhow!("the genesis has faults: {f:?}"))?;
+    let chain = ChainIdentity {
+        chain_id: genesis.chain_id.clone(),
+        genesis_hash,
+    };
+    let store = open_store(&home)?;
+    store.init_genesis(&chain, &genesis_state)?;
+
+    let c = &home.config;
+    let mempool = Mempool::new(MempoolConfig {
+        max_txs: c.mempool.max_txs,
+        max_bytes: c.mempool.max_bytes,
+        max_per_account: c.mempool.max_per_account,
+        nonce_window: c.mempool.max_per_account as u64,
+        ..MempoolConfig::default()
+    });
+    let p = &genesis.consensus;
+    let timeouts = TimeoutConfig {
+        propose_ms: p.timeout_propose_ms,
+        prevote_ms: p.timeout_prevote_ms,
+        precommit_ms: p.timeout_precommit_ms,
+        delta_ms: p.timeout_delta_ms,
+        max_ms: p.timeout_max_ms,
+    };
+    let config = DriverConfig {
+        core: CoreConfig::new(genesis.chain_id.clone(), timeouts),
+        max_block_txs: p.max_block_txs,
+        heartbeat_ms: c.consensus.heartbeat_ms,
+    };
+    let mut driver = Driver::open(
+        config,
+        store.clone(),
+        home.consensus_key.clone(),
+        mempool,
+        now_ms(),
+    )?;
+    tracing::info!(height = driver.state().height(), chain = %genesis.chain_id, "store opened");
+
+    let validators = Arc::new(RwLock::new(driver.state().validators().clone()));
+    let allowed = crate::network::AllowedPeers::default();
+    {
+        let mut set = allowed.write().expect("not poisoned");
+        for v in &genesis.validators {
+            if let Some(id) = v.node_id.as_deref().and_then(|s| s.parse().ok()) {
+                set.insert(id);
+            }
+        }
+        for o in &c.p2p.observers {
+            set.insert(
+                o.parse()
+                    .with_context(|| format!("observer {o:?} is not a peer id"))?,
+            );
+        }
+    }
+    let net_config = NetworkConfig {
+        keypair: home.node_key.clone(),
+        listen: c
+            .p2p
+            .listen
+            .parse()
+            .context("p2p.listen is not a multiaddr")?,
+        peers: c
+            .p2p
+            .peers
+            .iter()
+            .map(|p| {
+                p.parse()
+                    .with_context(|| format!("peer {p:?} is not a multiaddr"))
+            })
+            .collect::<Result<_>>()?,
+        allowed,
+        chain_id: genesis.chain_id.clone(),
+        validators: validators.clone(),
+        block_source: Arc::new(StoreBlocks(store.clone())),
+    };
+    let (net, mut net_events) = Network::start(net_config).await?;
+
+    let (commands, mut command_rx) = mpsc::channel(1024);
+    let shared = Arc::new(Shared {
+        store: store.clone(),
+        chain_id: genesis.chain_id.clone(),
+        genesis_hash,
+        decimals: genesis.decimals,
+        state: RwLock::new(driver.state().clone()),
+        evicted: std::sync::Mutex::new(Evicted::default()),
+        commands,
+        blocks: broadcast::channel(4096).0,
+        accounts: broadcast::channel(16_384).0,
+        txs: broadcast::channel(16_384).0,
+        network: net.stats(),
+        sync_lag: Default::default(),
+    });
+
+    let min_peers = (genesis.validators.len() as u64 * 2)
+        .div_ceil(3)
+        .saturating_sub(1);
+    let metrics = Metrics::new(min_peers);
+    let metrics_addr = metrics::serve(c.metrics.listen, metrics.clone())
+        .await
+        .with_context(|| format!("cannot serve metrics on {}", c.metrics.listen))?;
+    let limits = RpcLimits {
+        max_request_bytes: c.rpc.max_request_bytes,
+        max_connections: c.rpc.max_connections,
+        requests_per_second: c.rpc.requests_per_second,
+        cors_origins: c.rpc.cors_origins.clone(),
+        ..RpcLimits::default()
+    };
+    let rpc = start_rpc(
+        c.rpc.listen,
+        Arc::new(NodeBackend::new(shared.clone())),
+        limits,
+    )
+    .await?;
+    tracing::info!(rpc = %rpc.local_addr(), metrics = %metrics_addr, peer_id = %net.local_peer_id(), "node started");
+
+    let mut timers: BinaryHeap<Reverse<(u64, u64, TimerKey)>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let (sync_tx, mut sync_rx) = mpsc::channel::<Vec<(Block, CommitCertificate)>>(4);
+    let mut syncing = false;
+    tokio::pin!(shutdown);
+    loop {
+        let mut effects = Vec::new();
+        let next_timer = timers.peek().map(|Reverse((at, _, _))| *at);
+        let wait = next_timer.map_or(Duration::from_secs(3600), |at| {
+            Duration::from_millis(at.saturating_sub(now_ms()))
+        });
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(event) = net_events.recv() => match event {
+                NetworkEvent::Consensus(msg) => driver.on_message(msg, now_ms(), &mut effects),
+                NetworkEvent::Transactions(txs) => {
+                    driver.submit(txs, now_ms(), &mut effects);
+                }
+                NetworkEvent::PeerConnected(peer) => tracing::info!(%peer, "peer connected"),
+                NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
+                NetworkEvent::PeerRefused(peer) => tracing::warn!(%peer, "refused a peer that is not a validator or observer"),
+            },
+            Some(command) = command_rx.recv() => match command {
+                Command::Submit(txs, reply) => {
+                    let results = driver.submit(txs.clone(), now_ms(), &mut effects);
+                    let admitted: Vec<_> = txs
+                        .into_iter()
+                        .zip(&results)
+                        .filter(|(_, r)| r.is_ok())
+                        .map(|(t, _)| t)
+                        .collect();
+                    if !admitted.is_empty() {
+                        for t in &admitted {
+                            let info = TxInfo { hash: t.hash(), status: TxStatus::Pending, tx: None };
+                            let _ = shared.txs.send(info);
+                        }
+                        if let Err(e) = net.broadcast_txs(admitted).await {
+                            tracing::warn!(error = %e, "cannot gossip transactions");
+                        }
+                    }
+                    let _ = reply.send(results);
+                }
+                Command::IsPending(hash, reply) => {
+                    let _ = reply.send(driver.mempool().contains(&hash));
+                }
+                Command::PendingNonce(address, reply) => {
+                    let _ = reply.send(driver.mempool().pending_nonce(&address));
+                }
+            },
+            Some(blocks) = sync_rx.recv() => {
+                syncing = false;
+                driver.on_synced(blocks, now_ms(), &mut effects);
+            }
+            _ = tokio::time::sleep(wait), if next_timer.is_some() => {
+                let now = now_ms();
+                while let Some(Reverse((at, _, key))) = timers.peek().copied() {
+                    if at > now {
+                        break;
+                    }
+                    timers.pop();
+                    driver.on_timeout(key.timeout(), now, &mut effects);
+                }
+            }
+            _ = tick.tick() => {
+                driver.on_tick(now_ms(), &mut effects);
+                metrics.round.store(u64::from(driver.round()), Ordering::Relaxed);
+                metrics.mempool_txs.store(driver.mempool().len() as u64, Ordering::Relaxed);
+                metrics.mempool_bytes.store(driver.mempool().bytes() as u64, Ordering::Relaxed);
+                let stats = net.stats();
+                metrics.peers.store(stats.connected.load(Ordering::Relaxed) as u64, Ordering::Relaxed);
+                metrics.refused_peers.store(stats.refused_peers.load(Ordering::Relaxed), Ordering::Relaxed);
+                metrics.sync_lag.store(shared.sync_lag.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        }
+        for effect in effects {
+            match effect {
+                Effect::Broadcast(msg) => {
+                    if let Err(e) = net.broadcast_consensus(msg).await {
+                        tracing::warn!(error = %e, "cannot gossip a consensus message");
+                    }
+                }
+                Effect::ScheduleTimeout { timeout, at_ms } => {
+                    seq += 1;
+                    timers.push(Reverse((at_ms, seq, TimerKey::from(timeout))));
+                }
+                Effect::Committed(c) => {
+                    let height = c.block.height();
+                    *shared.state.write().expect("not poisoned") = driver.state().clone();
+                    *validators.write().expect("not poisoned") =
+                        driver.state().validators().clone();
+                    let (block, accounts, txs) =
+                        views::commit_events(&c.block, &c.receipts, &c.certificate);
+                    let _ = shared.blocks.send(block);
+                    for a in accounts {
+                        let _ = shared.accounts.send(a);
+                    }
+                    for t in txs {
+                        let _ = shared.txs.send(t);
+                    }
+                    metrics.height.store(height, Ordering::Relaxed);
+                    metrics.observe_commit(c.latency_ms, c.block.txs.len() as u64);
+                    shared.sync_lag.store(0, Ordering::Relaxed);
+                    tracing::info!(
+                        height,
+                        txs = c.block.txs.len(),
+                        latency_ms = c.latency_ms,
+                        "committed"
+                    );
+                }
+                Effect::Evicted(list) => {
+                    let mut evicted = shared.evicted.lock().expect("not poisoned");
+                    for (hash, why) in list {
+                        let _ = shared.txs.send(evicted_info(hash, &why));
+                        evicted.record(hash, why);
+                    }
+                }
+                Effect::Sync { from_height } => {
+                    if !syncing {
+                        syncing = true;
+                        spawn_sync(net.clone(), from_height, sync_tx.clone());
+                    }
+                }
+                Effect::Evidence(e) => {
+                    tracing::warn!(offender = %e.offender(), "equivocation evidence")
+                }
+            }
+        }
+    }
+    tracing::info!("shutting down");
+    rpc.stop().await;
+    Ok(())
+}
+
+/// Fetches blocks from the first peer that has them and hands them to the node task.
+fn spawn_sync(
+    net: NetworkHandle,
+    from_height: u64,
+    results: mpsc::Sender<Vec<(Block, CommitCertificate)>>,
+) {
+    tokio::spawn(async move {
+        let peers = net.peers().await.unwrap_or_default();
+        for peer in peers {
+            match net.request_blocks(peer, from_height, SYNC_BATCH).await {
+                Ok(blocks) if !blocks.is_empty() => {
+                    let _ = results.send(blocks).await;
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(%peer, error = %e, "sync request failed"),
+            }
+        }
+        let _ = results.send(Vec::new()).await;
+    });
+}
+
+/// A timeout in the timer heap (ordered by time, then by insertion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct TimerKey {
+    height: u64,
+    round: u32,
+    step: u8,
+}
+
+impl From<Timeout> for TimerKey {
+    fn from(t: Timeout) -> Self {
+        TimerKey {
+            height: t.height,
+            round: t.round,
+            step: t.step as u8,
+        }
+    }
+}
+
+impl TimerKey {
+    fn timeout(self) -> Timeout {
+        let step = match self.step {
+            0 => vellum_consensus::Step::Propose,
+            1 => vellum_consensus::Step::Prevote,
+            _ => vellum_consensus::Step::Precommit,
+        };
+        Timeout {
+            height: self.height,
+            round: self.round,
+            step,
+        }
+    }
+}
+
+/// The status event of a transaction that left the mempool uncommitted.
+fn evicted_info(hash: Hash, why: &Removal) -> TxInfo {
+    let status = match why {
+        Removal::Expired => TxStatus::Expired,
+        other => TxStatus::Rejected {
+            code: other.code(),
+            reason: other.name().to_string(),
+            message: other.to_string(),
+            height: None,
+        },
+    };
+    TxInfo {
+        hash,
+        status,
+        tx: None,
+    }
+}

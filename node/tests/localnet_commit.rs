@@ -1,0 +1,131 @@
+//! Four real `vellum-node` processes from `vellum-genesis init` on 127.0.0.1: a transfer
+//! submitted to one node is committed and visible through `tx_get` and `account_get` on all
+//! four. Free ports are chosen at run time, time is bounded, and the processes are killed when
+//! the test ends, however it ends.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use vellum_genesis::init::{InitOptions, init_network};
+use vellum_genesis::keys::read_key_file;
+use vellum_protocol::rpc::{TxStatus, VellumApiClient};
+use vellum_protocol::{Address, Amount, Encode, Operation, Transaction};
+
+/// Kills and reaps the node processes on drop.
+struct Nodes(Vec<Child>);
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn start(home: &Path, log: &Path) -> Child {
+    let log = std::fs::File::create(log).expect("log file");
+    Command::new(env!("CARGO_BIN_EXE_vellum-node"))
+        .args(["start", "--home"])
+        .arg(home)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("vellum-node starts")
+}
+
+fn client(url: &str) -> HttpClient {
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(5))
+        .build(url)
+        .unwrap()
+}
+
+async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    deadline: Instant,
+    mut f: impl FnMut() -> F,
+) -> T {
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = init_network(&InitOptions::new(4, dir.path().to_path_buf())).unwrap();
+    let nodes = Nodes(
+        net.nodes
+            .iter()
+            .map(|n| start(&n.home, &dir.path().join(format!("{}.log", n.name))))
+            .collect(),
+    );
+    let clients: Vec<HttpClient> = net.nodes.iter().map(|n| client(&n.rpc_url)).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for c in &clients {
+        eventually("every node's RPC", deadline, || async {
+            c.chain_status().await.ok()
+        })
+        .await;
+    }
+
+    let demo = read_key_file(&net.demo.key_file).unwrap();
+    let to = net.issuer.address;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let tx = Transaction {
+        chain_id: net.chain_id.clone(),
+        sender: demo.public(),
+        nonce: 0,
+        expiry_ms: now + 60_000,
+        op: Operation::Transfer {
+            to,
+            amount: Amount(1_234),
+            memo: "first".into(),
+        },
+    }
+    .sign(&demo);
+    let submitted = clients[0]
+        .tx_submit(hex::encode(tx.to_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(submitted.hash, tx.hash());
+
+    for (i, c) in clients.iter().enumerate() {
+        let info = eventually(
+            &format!("the transfer committed on node{i}"),
+            deadline,
+            || async {
+                let info = c.tx_get(tx.hash()).await.ok()?;
+                matches!(info.status, TxStatus::Committed { .. }).then_some(info)
+            },
+        )
+        .await;
+        let TxStatus::Committed { height, .. } = info.status else {
+            unreachable!()
+        };
+        assert!(height >= 1);
+        let account = c.account_get(to).await.unwrap();
+        assert_eq!(
+            account.balance,
+            Amount(1_234),
+            "node{i} shows the wrong balance"
+        );
+        let sender = c
+            .account_get(Address::from_public_key(&demo.public()))
+            .await
+            .unwrap();
+        assert_eq!(sender.nonce, 1);
+    }
+    drop(nodes);
+}
