@@ -214,7 +214,11 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 NetworkEvent::Transactions(txs) => {
                     driver.submit(txs, now_ms(), &mut effects);
                 }
-                NetworkEvent::PeerConnected(peer) => tracing::info!(%peer, "peer connected"),
+                NetworkEvent::PeerConnected(peer) => {
+                    tracing::info!(%peer, "peer connected");
+                    // A peer may be ahead (this node was down): ask it for what follows.
+                    effects.push(Effect::Sync { from_height: driver.state().height() + 1 });
+                }
                 NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
                 NetworkEvent::PeerRefused(peer) => tracing::warn!(%peer, "refused a peer that is not a validator or observer"),
             },
