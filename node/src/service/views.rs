@@ -9,9 +9,7 @@
 use vellum_protocol::rpc::{
     AccountEvent, BlockView, HistoryEntry, HistoryPage, HistoryRole, TxInfo, TxStatus, TxView,
 };
-use vellum_protocol::{
-    Address, Block, CommitCertificate, Hash, Operation, Outcome, Receipt, SignedTransaction,
-};
+use vellum_protocol::{Block, CommitCertificate, Hash, Outcome, Receipt, SignedTransaction};
 
 use crate::driver::CommittedBlock;
 use crate::mempool::Removal;
@@ -127,7 +125,7 @@ pub fn commit_events(
     certificate: &CommitCertificate,
 ) -> (BlockView, Vec<AccountEvent>, Vec<TxInfo>) {
     let view = block_view(block, Some(certificate), false);
-    let accounts = stored_entries(block, receipts, block.header.time_ms)
+    let accounts = store::entries_of(block, receipts, block.header.time_ms)
         .into_iter()
         .map(|(address, entry)| AccountEvent {
             address,
@@ -154,56 +152,4 @@ pub fn committed_events(committed: &CommittedBlock) -> (BlockView, Vec<AccountEv
         &committed.receipts,
         &committed.certificate,
     )
-}
-
-/// The history entries the store writes for `block`, with their accounts, in its order.
-///
-/// Mirrors `store::history::entries_of`, which is private to the store; the test
-/// `commit_events_match_the_stored_history` keeps the two equal. Once the store re-exports
-/// it, call it instead.
-fn stored_entries(
-    block: &Block,
-    receipts: &[Receipt],
-    time_ms: u64,
-) -> Vec<(Address, store::HistoryEntry)> {
-    let mut out = Vec::with_capacity(block.txs.len() * 2);
-    for (stx, receipt) in block.txs.iter().zip(receipts) {
-        let sender = stx.tx.sender_address();
-        let (named, role, amount) = match &stx.tx.op {
-            Operation::Transfer { to, amount, .. } | Operation::Mint { to, amount } => {
-                (Some(*to), Role::Recipient, Some(*amount))
-            }
-            Operation::Burn { amount } => (None, Role::Subject, Some(*amount)),
-            Operation::Freeze { account } | Operation::Unfreeze { account } => {
-                (Some(*account), Role::Subject, None)
-            }
-            Operation::AddValidator { .. } | Operation::RemoveValidator { .. } => {
-                (None, Role::Subject, None)
-            }
-        };
-        let entry = store::HistoryEntry {
-            height: block.height(),
-            index: receipt.index,
-            tx_hash: receipt.tx_hash,
-            kind: OpKind::of(&stx.tx.op),
-            role: Role::Sender,
-            counterparty: named,
-            amount,
-            reject_code: match &receipt.outcome {
-                Outcome::Committed => None,
-                Outcome::Rejected(reason) => Some(reason.code()),
-            },
-            time_ms,
-        };
-        if let Some(other) = named.filter(|a| *a != sender) {
-            let theirs = store::HistoryEntry {
-                role,
-                counterparty: Some(sender),
-                ..entry.clone()
-            };
-            out.push((other, theirs));
-        }
-        out.push((sender, entry));
-    }
-    out
 }
