@@ -3,60 +3,16 @@
 //! four. Free ports are chosen at run time, time is bounded, and the processes are killed when
 //! the test ends, however it ends.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use common::{Nodes, client, eventually, start};
+use jsonrpsee::http_client::HttpClient;
 use vellum_genesis::init::{InitOptions, init_network};
 use vellum_genesis::keys::read_key_file;
 use vellum_protocol::rpc::{TxStatus, VellumApiClient};
 use vellum_protocol::{Address, Amount, Encode, Operation, Transaction};
-
-/// Kills and reaps the node processes on drop.
-struct Nodes(Vec<Child>);
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn start(home: &Path, log: &Path) -> Child {
-    let log = std::fs::File::create(log).expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_vellum-node"))
-        .args(["start", "--home"])
-        .arg(home)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("vellum-node starts")
-}
-
-fn client(url: &str) -> HttpClient {
-    HttpClientBuilder::default()
-        .request_timeout(Duration::from_secs(5))
-        .build(url)
-        .unwrap()
-}
-
-async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
-    what: &str,
-    deadline: Instant,
-    mut f: impl FnMut() -> F,
-) -> T {
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
@@ -65,7 +21,7 @@ async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
     let nodes = Nodes(
         net.nodes
             .iter()
-            .map(|n| start(&n.home, &dir.path().join(format!("{}.log", n.name))))
+            .map(|n| Some(start(&n.home, &dir.path().join(format!("{}.log", n.name)))))
             .collect(),
     );
     let clients: Vec<HttpClient> = net.nodes.iter().map(|n| client(&n.rpc_url)).collect();

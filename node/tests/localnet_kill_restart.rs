@@ -2,63 +2,16 @@
 //! every node holds the same block hash at every height. Real processes on free 127.0.0.1
 //! ports, bounded in time, killed when the test ends however it ends.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use common::{Nodes, client, eventually, start};
+use jsonrpsee::http_client::HttpClient;
 use vellum_genesis::init::{InitOptions, init_network};
 use vellum_genesis::keys::read_key_file;
 use vellum_protocol::rpc::{BlockId, TxStatus, VellumApiClient};
 use vellum_protocol::{Amount, Encode, Hash, Keypair, Operation, Transaction};
-
-/// Kills and reaps the node processes on drop.
-struct Nodes(Vec<Option<Child>>);
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        for child in self.0.iter_mut().flatten() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn start(home: &Path, log: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .expect("log");
-    Command::new(env!("CARGO_BIN_EXE_vellum-node"))
-        .args(["start", "--home"])
-        .arg(home)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("vellum-node starts")
-}
-
-fn client(url: &str) -> HttpClient {
-    HttpClientBuilder::default()
-        .request_timeout(Duration::from_secs(5))
-        .build(url)
-        .unwrap()
-}
-
-async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
-    what: &str,
-    deadline: Instant,
-    mut f: impl FnMut() -> F,
-) -> T {
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn transfer(chain_id: &str, key: &Keypair, nonce: u64, to: vellum_protocol::Address) -> String {
     let now = SystemTime::now()
