@@ -1,5 +1,5 @@
 //! The conformance suite on RocksDB, and what only a directory on disk can show: the lock, the
-//! storage format check. (The cost of a commit is measured in `tests/store_bench.rs`.)
+//! storage format check.
 
 use super::RocksStore;
 use crate::store::StoreError;
