@@ -5,59 +5,33 @@
 
 mod common;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use common::{Nodes, client, eventually, start};
-use jsonrpsee::http_client::HttpClient;
-use vellum_genesis::init::{InitOptions, init_network};
+use common::{Localnet, eventually, signed};
+use vellum_genesis::init::InitOptions;
 use vellum_genesis::keys::read_key_file;
 use vellum_protocol::rpc::{TxStatus, VellumApiClient};
-use vellum_protocol::{Address, Amount, Encode, Operation, Transaction};
+use vellum_protocol::{Address, Amount, Encode, Operation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let net = init_network(&InitOptions::new(4, dir.path().to_path_buf())).unwrap();
-    let nodes = Nodes(
-        net.nodes
-            .iter()
-            .map(|n| Some(start(&n.home, &dir.path().join(format!("{}.log", n.name)))))
-            .collect(),
-    );
-    let clients: Vec<HttpClient> = net.nodes.iter().map(|n| client(&n.rpc_url)).collect();
     let deadline = Instant::now() + Duration::from_secs(60);
-    for c in &clients {
-        eventually("every node's RPC", deadline, || async {
-            c.chain_status().await.ok()
-        })
-        .await;
-    }
-
-    let demo = read_key_file(&net.demo.key_file).unwrap();
-    let to = net.issuer.address;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let tx = Transaction {
-        chain_id: net.chain_id.clone(),
-        sender: demo.public(),
-        nonce: 0,
-        expiry_ms: now + 60_000,
-        op: Operation::Transfer {
-            to,
-            amount: Amount(1_234),
-            memo: "first".into(),
-        },
-    }
-    .sign(&demo);
-    let submitted = clients[0]
+    let ln = Localnet::start(InitOptions::new(4, ""), deadline).await;
+    let demo = read_key_file(&ln.net.demo.key_file).unwrap();
+    let to = ln.net.issuer.address;
+    let op = Operation::Transfer {
+        to,
+        amount: Amount(1_234),
+        memo: "first".into(),
+    };
+    let tx = signed(&ln.net.chain_id, &demo, 0, op);
+    let submitted = ln.clients[0]
         .tx_submit(hex::encode(tx.to_bytes()))
         .await
         .unwrap();
     assert_eq!(submitted.hash, tx.hash());
 
-    for (i, c) in clients.iter().enumerate() {
+    for (i, c) in ln.clients.iter().enumerate() {
         let info = eventually(
             &format!("the transfer committed on node{i}"),
             deadline,
@@ -83,5 +57,4 @@ async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
             .unwrap();
         assert_eq!(sender.nonce, 1);
     }
-    drop(nodes);
 }

@@ -22,7 +22,7 @@ use super::behaviour::{Behaviour, BehaviourEvent, Topics, build_swarm};
 use super::permission::Permission;
 use super::{
     Command, EVENT_CHANNEL, NetworkConfig, NetworkError, NetworkEvent, NetworkHandle, NetworkStats,
-    SyncResponse, sync, validate,
+    SyncResponse, sync, validate, wire,
 };
 
 /// How often configured peers are redialed and permissions re-checked.
@@ -54,6 +54,9 @@ struct EventLoop {
     redials: Vec<Redial>,
     pending_sync: HashMap<OutboundRequestId, SyncReply>,
     held: Vec<(TopicHash, Vec<u8>, Instant)>,
+    /// The next consensus publication's envelope number: starts at the clock's nanoseconds so
+    /// that a restarted node does not reuse its earlier numbers.
+    next_publication: u64,
 }
 
 fn config_error(e: impl std::fmt::Display) -> NetworkError {
@@ -127,6 +130,9 @@ pub(super) async fn start(
         redials,
         pending_sync: HashMap::new(),
         held: Vec::new(),
+        next_publication: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
     };
     tokio::spawn(event_loop.run());
     Ok((handle, event_rx))
@@ -157,7 +163,11 @@ impl EventLoop {
 
     fn on_command(&mut self, command: Command) {
         match command {
-            Command::PublishConsensus(data) => self.publish(self.topics.consensus.hash(), data),
+            Command::PublishConsensus(data) => {
+                let sealed = wire::seal(self.next_publication, &data);
+                self.next_publication = self.next_publication.wrapping_add(1);
+                self.publish(self.topics.consensus.hash(), sealed)
+            }
             Command::PublishTxs(data) => self.publish(self.topics.txs.hash(), data),
             Command::Sync {
                 peer,
@@ -334,7 +344,8 @@ impl EventLoop {
     ) -> Result<Option<NetworkEvent>, validate::Invalid> {
         if *topic == self.topics.consensus.hash() {
             let validators = self.config.validators.read().expect("validator set lock");
-            let msg = validate::consensus(data, &self.config.chain_id, &validators)?;
+            let inner = wire::open(data).map_err(validate::Invalid::from)?;
+            let msg = validate::consensus(inner, &self.config.chain_id, &validators)?;
             Ok(Some(NetworkEvent::Consensus(msg)))
         } else if *topic == self.topics.txs.hash() {
             Ok(Some(NetworkEvent::Transactions(

@@ -148,6 +148,18 @@ async fn a_vote_and_a_proposal_reach_both_other_validators() {
     }
 }
 
+/// A vote re-sent on a timeout is byte for byte the vote sent before; gossip must carry it
+/// again, or a peer that missed the first copy never gets it.
+#[tokio::test]
+async fn the_same_vote_sent_twice_is_delivered_twice() {
+    let [a, mut b, _c] = three_nodes().await;
+    let msg = ConsensusMessage::Vote(vote(0, 4, None));
+    for _ in 0..2 {
+        a.handle.broadcast_consensus(msg.clone()).await.unwrap();
+        assert_eq!(b.next_consensus().await, msg);
+    }
+}
+
 #[tokio::test]
 async fn a_batch_of_a_thousand_transactions_arrives_as_one_message() {
     let [mut a, b, mut c] = three_nodes().await;

@@ -34,6 +34,36 @@ const MIN_TX_BYTES: usize = 4 + 32 + 8 + 8 + 1 + 16 + 64;
 /// Smallest encoded block with its certificate.
 const MIN_BLOCK_ENTRY_BYTES: usize = 200;
 
+/// Bytes of the envelope in front of every consensus gossip message: a big-endian `u64`
+/// that differs between two publications of the same message.
+///
+/// Gossipsub drops a message whose id it has seen recently, and the id is the hash of the
+/// payload. A vote re-sent on a timeout is exactly the vote sent before, so without the
+/// envelope the re-send would never leave the node, and a validator that restarted, or lost
+/// the first copy, would never get it: the network can stall with a quorum up (seen: two of
+/// four validators left running, a third restarted, no commit). The envelope makes every
+/// publication its own gossip message; the consensus core drops the duplicates it then sees.
+pub const ENVELOPE_BYTES: usize = 8;
+
+/// `publication` then the consensus message's bytes.
+pub fn seal(publication: u64, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ENVELOPE_BYTES + message.len());
+    out.extend_from_slice(&publication.to_be_bytes());
+    out.extend_from_slice(message);
+    out
+}
+
+/// The consensus message's bytes inside an envelope.
+pub fn open(sealed: &[u8]) -> Result<&[u8], DecodeError> {
+    if sealed.len() < ENVELOPE_BYTES {
+        return Err(DecodeError::UnexpectedEnd {
+            needed: ENVELOPE_BYTES - sealed.len(),
+            remaining: sealed.len(),
+        });
+    }
+    Ok(&sealed[ENVELOPE_BYTES..])
+}
+
 /// A message of the consensus topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsensusMessage {

@@ -88,3 +88,13 @@ fn split_keeps_every_batch_within_its_limits() {
     let rejoined: Vec<_> = batches.into_iter().flat_map(|b| b.0).collect();
     assert_eq!(rejoined, txs);
 }
+
+#[test]
+fn an_envelope_opens_to_its_message_and_a_short_one_is_refused() {
+    let msg = ConsensusMessage::Vote(vote(1, 5, None)).to_bytes();
+    let (first, second) = (seal(7, &msg), seal(8, &msg));
+    assert_ne!(first, second, "two publications must differ");
+    assert_eq!(open(&first).unwrap(), &msg[..]);
+    assert_eq!(open(&second).unwrap(), &msg[..]);
+    assert!(open(&first[..ENVELOPE_BYTES - 1]).is_err());
+}
