@@ -47,6 +47,8 @@ pub struct InitOptions {
     pub force: bool,
     /// `None`: now.
     pub genesis_time_ms: Option<u64>,
+    /// Each node's `consensus.heartbeat_ms`: 0 makes no empty blocks.
+    pub heartbeat_ms: u64,
 }
 
 impl InitOptions {
@@ -62,6 +64,7 @@ impl InitOptions {
             accounts: Vec::new(),
             force: false,
             genesis_time_ms: None,
+            heartbeat_ms: 0,
         }
     }
 }
@@ -261,6 +264,9 @@ fn write_node_home(
         },
         metrics: crate::config::MetricsConfig {
             listen: SocketAddr::new(options.host, node.ports.metrics),
+        },
+        consensus: crate::config::ConsensusConfig {
+            heartbeat_ms: options.heartbeat_ms,
         },
         ..NodeConfig::default()
     };

@@ -71,6 +71,10 @@ struct InitArgs {
     /// Replace an existing OUT/genesis.json and all keys in OUT (the old network is lost).
     #[arg(long)]
     force: bool,
+    /// Make each node propose an empty block after this many milliseconds without one (a
+    /// live chain for demos and monitoring); 0, the default, makes blocks only for transactions.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    heartbeat_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +119,7 @@ fn init(args: &InitArgs, json: bool) -> Result<ExitCode> {
         accounts,
         force: args.force,
         genesis_time_ms: None,
+        heartbeat_ms: args.heartbeat_ms,
     };
     let summary = init_network(&options)?;
     if json {

@@ -16,6 +16,7 @@ fn a_four_node_network_is_consistent_across_its_files() {
     let extra = Address::from_public_key(&Keypair::from_seed(&[4; 32]).public());
     let mut options = localnet(dir.path(), 4);
     options.accounts = vec![parse_opening_balance(&format!("{extra}=250.5"), 2).unwrap()];
+    options.heartbeat_ms = 1_000;
     let summary = init_network(&options).unwrap();
 
     let genesis = read_genesis_file(&summary.genesis_file).unwrap();
@@ -36,6 +37,7 @@ fn a_four_node_network_is_consistent_across_its_files() {
         let config = NodeConfig::load(&node.config_file).unwrap();
         assert_eq!(config.moniker, validator.name);
         assert_eq!(config.chain_id, genesis.chain_id);
+        assert_eq!(config.consensus.heartbeat_ms, 1_000);
         let copy = read_genesis_file(&node.home.join(GENESIS_FILE)).unwrap();
         assert_eq!(copy, genesis);
         let consensus = read_key_file(&node.home.join(&config.consensus_key_file)).unwrap();
