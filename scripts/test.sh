@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine with only Rust it installs what is missing,
-# then checks formatting, lints, the purity of the pure crates, and runs every test.
+# then checks formatting, lints, the purity of the pure crates, and runs every test: the Rust
+# tests, the end-to-end wallet test on a localnet, and the consensus simulator.
 #
 #   scripts/test.sh          fmt, clippy, purity, all tests (200 simulator seeds per scenario)
 #   scripts/test.sh --slow   the same with 10,000 simulator seeds per scenario
@@ -33,6 +34,9 @@ python3 scripts/check_protocol_vectors.py
 
 step "tests"
 cargo test --release --workspace -- --skip every_scenario_keeps
+
+step "end to end: scripts/localnet.sh and vellum-wallet"
+bash scripts/e2e_wallet.sh
 
 step "simulator"
 cargo test --release -p vellum-consensus --test simulation -- --nocapture
