@@ -44,6 +44,10 @@ pub enum Effect {
         from_height: u64,
     },
     Evidence(Evidence),
+    /// Call [`Driver::on_heartbeat`] at `at_ms` (the heartbeat's next deadline).
+    WakeAt {
+        at_ms: u64,
+    },
 }
 
 /// A committed block, as announced to subscribers.
@@ -154,7 +158,7 @@ impl Driver {
         effects: &mut Vec<Effect>,
     ) -> Vec<Result<Hash, AdmissionError>> {
         let results = self.mempool.insert_batch(txs, &self.state, now_ms);
-        if !self.mempool.is_empty() {
+        if self.mempool.has_ready(&self.state) {
             self.start_next_height(now_ms, effects);
         }
         results
@@ -201,6 +205,12 @@ impl Driver {
                 expired.into_iter().map(|h| (h, Removal::Expired)).collect(),
             ));
         }
+        self.on_heartbeat(now_ms, effects);
+    }
+
+    /// Starts the next height when the heartbeat has elapsed since the last commit. Called at
+    /// the deadline [`Effect::WakeAt`] names after each commit, and on every tick.
+    pub fn on_heartbeat(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
         let heartbeat = self.config.heartbeat_ms;
         if heartbeat > 0 && now_ms >= self.last_commit_ms + heartbeat {
             self.start_next_height(now_ms, effects);
@@ -416,8 +426,12 @@ impl Driver {
         }
         self.last_commit_ms = now_ms;
         self.started = None;
-        if !self.mempool.is_empty() {
+        if self.mempool.has_ready(&self.state) {
             self.start_next_height(now_ms, effects);
+        } else if self.config.heartbeat_ms > 0 {
+            effects.push(Effect::WakeAt {
+                at_ms: now_ms + self.config.heartbeat_ms,
+            });
         }
     }
 }

@@ -236,3 +236,51 @@ fn a_restarted_driver_resumes_from_its_store() {
     assert_eq!(reopened.state().height(), height);
     assert_eq!(reopened.state().state_root(), before);
 }
+
+#[test]
+fn a_transaction_after_a_gap_alone_makes_no_block() {
+    let mut net = Net::new(1);
+    let mut effects = Vec::new();
+    let gapped = net.transfer(1, 10);
+    let results = net.drivers[0].submit(vec![gapped], net.now, &mut effects);
+    assert!(results[0].is_ok());
+    assert!(effects.is_empty(), "a gapped transaction started a height");
+    assert_eq!(net.drivers[0].state().height(), 0);
+    // Its predecessor fills the gap: one block takes both.
+    net.submit(0, net.transfer(0, 10));
+    assert_eq!(net.drivers[0].state().height(), 1);
+    assert!(net.drivers[0].mempool().is_empty());
+}
+
+#[test]
+fn with_a_heartbeat_a_commit_asks_to_be_woken_for_the_next_empty_block() {
+    let mut net = Net::new(1);
+    let store: Arc<dyn Store> = net.stores[0].clone();
+    let mut driver_config = config();
+    driver_config.heartbeat_ms = 5;
+    net.drivers[0] = Driver::open(
+        driver_config,
+        store,
+        net.keys[0].clone(),
+        Mempool::new(MempoolConfig::default()),
+        net.now,
+    )
+    .unwrap();
+    let mut effects = Vec::new();
+    net.drivers[0].on_heartbeat(net.now + 5, &mut effects);
+    assert_eq!(
+        net.drivers[0].state().height(),
+        1,
+        "the heartbeat made a block"
+    );
+    let wake = effects.iter().find_map(|e| match e {
+        Effect::WakeAt { at_ms } => Some(*at_ms),
+        _ => None,
+    });
+    assert_eq!(wake, Some(net.now + 10), "5 ms after the commit");
+    let mut effects = Vec::new();
+    net.drivers[0].on_heartbeat(net.now + 9, &mut effects);
+    assert_eq!(net.drivers[0].state().height(), 1, "too early");
+    net.drivers[0].on_heartbeat(net.now + 10, &mut effects);
+    assert_eq!(net.drivers[0].state().height(), 2);
+}

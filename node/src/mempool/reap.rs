@@ -25,6 +25,16 @@ enum Run {
 }
 
 impl Mempool {
+    /// Whether the block after `state` would hold a transaction: some sender's committed nonce
+    /// has a transaction waiting. Transactions after a gap alone make no block (an empty block
+    /// would change nothing for them). Walks arrival order and stops at the first ready one,
+    /// so it costs only the gapped transactions that arrived before it.
+    pub fn has_ready(&self, state: &LedgerState) -> bool {
+        self.by_seq
+            .values()
+            .any(|entry| entry.tx.tx.nonce == state.account(&entry.sender).nonce)
+    }
+
     /// The transactions for the block after `state`: at most `max_txs` of them and
     /// `max_bytes` encoded bytes. A transaction is left out as expired when its expiry is not
     /// after the last block's time, since the next block's time is later; the proposer's

@@ -200,10 +200,16 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let (sync_tx, mut sync_rx) = mpsc::channel::<Vec<(Block, CommitCertificate)>>(4);
     let mut syncing = false;
+    // The heartbeat's next deadline, when the driver asked to be woken.
+    let mut wake_at: Option<u64> = None;
     tokio::pin!(shutdown);
     loop {
         let mut effects = Vec::new();
         let next_timer = timers.peek().map(|Reverse((at, _, _))| *at);
+        let next_timer = match (next_timer, wake_at) {
+            (Some(t), Some(w)) => Some(t.min(w)),
+            (t, w) => t.or(w),
+        };
         let wait = next_timer.map_or(Duration::from_secs(3600), |at| {
             Duration::from_millis(at.saturating_sub(now_ms()))
         });
@@ -262,6 +268,10 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                     timers.pop();
                     driver.on_timeout(key.timeout(), now, &mut effects);
                 }
+                if wake_at.is_some_and(|at| at <= now) {
+                    wake_at = None;
+                    driver.on_heartbeat(now, &mut effects);
+                }
             }
             _ = tick.tick() => {
                 driver.on_tick(now_ms(), &mut effects);
@@ -281,6 +291,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                         tracing::warn!(error = %e, "cannot gossip a consensus message");
                     }
                 }
+                Effect::WakeAt { at_ms } => wake_at = Some(at_ms),
                 Effect::ScheduleTimeout { timeout, at_ms } => {
                     seq += 1;
                     timers.push(Reverse((at_ms, seq, TimerKey::from(timeout))));
