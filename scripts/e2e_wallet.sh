@@ -6,52 +6,13 @@
 # row, and parse every --json output. Finally Ctrl-C (SIGINT) must stop every process the
 # localnet started. Run by scripts/test.sh; needs the release binaries built.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vellum-target}"
-WORK="$(mktemp -d)"
-NET="$WORK/localnet"
-LOCALNET_PID=""
-
-fail() {
-    echo "e2e: FAILED: $*" >&2
-    exit 1
-}
-cleanup() {
-    local status=$?
-    if [[ -n "$LOCALNET_PID" ]] && kill -0 "$LOCALNET_PID" 2>/dev/null; then
-        kill -TERM "$LOCALNET_PID" 2>/dev/null || true
-        wait "$LOCALNET_PID" 2>/dev/null || true
-    fi
-    # Nothing of this test may outlive it.
-    cat "$NET"/pids/*.pid 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    pkill -KILL -f "$NET/" 2>/dev/null || true
-    if [[ $status -ne 0 ]]; then
-        echo "e2e: the localnet's output and logs are kept in $WORK" >&2
-        tail -n 30 "$WORK/localnet.out" >&2 || true
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-# localnet.sh runs in the background here; a background job of a script ignores SIGINT unless
-# it is restored before exec, and Ctrl-C is what this test must check.
-python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-    "$ROOT/scripts/localnet.sh" --fresh --dir "$NET" --base-port auto >"$WORK/localnet.out" 2>&1 &
-LOCALNET_PID=$!
-for _ in $(seq 1 600); do
-    [[ -f "$NET/ready.json" ]] && break
-    kill -0 "$LOCALNET_PID" 2>/dev/null || fail "localnet.sh exited before the network was ready"
-    sleep 0.5
-done
-[[ -f "$NET/ready.json" ]] || fail "the localnet was not ready within 5 minutes"
+TEST_NAME=e2e
+source "$(dirname "$0")/lib/background_localnet.sh"
+start_localnet
 
 json() { # FILE EXPR: evaluates a Python expression on the JSON document `d` in FILE
     python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
 }
-mapfile -t RPC < <(json "$NET/ready.json" '"\n".join(d["rpc"])')
-export PATH="$NET/bin:$PATH" VELLUM_WALLET_HOME="$NET/wallet" VELLUM_WALLET_PASSWORD=localnet
-export VELLUM_RPC="${RPC[0]}"
 OUT="$WORK/out.json"
 ERR="$WORK/err.json"
 STEP=0
@@ -155,19 +116,6 @@ w 3 status --rpc http://127.0.0.1:1
 echo "  status, and an unreachable node (3)"
 
 # Ctrl-C stops everything the localnet started.
-STARTED="$(cat "$NET"/pids/*.pid)"
-kill -INT "$LOCALNET_PID"
-for _ in $(seq 1 60); do
-    kill -0 "$LOCALNET_PID" 2>/dev/null || break
-    sleep 0.25
-done
-kill -0 "$LOCALNET_PID" 2>/dev/null && fail "localnet.sh did not stop on SIGINT"
-LOCALNET_PID=""
-for pid in $STARTED; do
-    kill -0 "$pid" 2>/dev/null && fail "process $pid ($(ps -o args= -p "$pid")) left after Ctrl-C"
-done
-if pgrep -f "$NET/" >/dev/null; then
-    fail "processes left after Ctrl-C: $(pgrep -af "$NET/")"
-fi
+interrupt_localnet
 echo "  Ctrl-C: localnet stopped, nothing left running"
 echo "e2e: passed ($STEP wallet commands)"

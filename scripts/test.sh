@@ -16,7 +16,9 @@ fi
 
 source scripts/lib/setup.sh
 ensure_toolchain_components
-ensure_apt_packages python3 libclang-dev
+# libclang for RocksDB's bindings; python3 for the vector check and the end-to-end tests;
+# chromium, its WebDriver and Selenium for the explorer's browser test.
+ensure_apt_packages python3 libclang-dev chromium chromium-driver python3-selenium
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -37,6 +39,9 @@ cargo test --release --workspace -- --skip every_scenario_keeps
 
 step "end to end: scripts/localnet.sh and vellum-wallet"
 bash scripts/e2e_wallet.sh
+
+step "explorer in headless Chromium"
+bash scripts/e2e_explorer.sh
 
 step "simulator"
 cargo test --release -p vellum-consensus --test simulation -- --nocapture
