@@ -43,5 +43,8 @@ bash scripts/e2e_wallet.sh
 step "explorer in headless Chromium"
 bash scripts/e2e_explorer.sh
 
+step "bench smoke: a few seconds of load on a 4-validator localnet"
+bash scripts/bench.sh --smoke
+
 step "simulator"
 cargo test --release -p vellum-consensus --test simulation -- --nocapture

@@ -1,0 +1,183 @@
+//! The open-loop sender: each tick's batches leave when the tick is due by wall clock, each in
+//! its own task, whatever became of the earlier ones; many batches may be in flight at once.
+//! A sender that falls behind its schedule (a busy machine) sends the late tick at once and
+//! reports how late it was, so the offered rate is never silently lower than asked.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonrpsee::core::ClientError;
+use jsonrpsee::http_client::HttpClient;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use vellum_protocol::rpc::{SubmitOutcome, VellumApiClient};
+
+use super::{Batch, Plan};
+use crate::book::TxBook;
+
+/// How the sending went.
+#[derive(Debug)]
+pub struct SendStats {
+    /// When the last batch left.
+    pub last_sent: Instant,
+    pub batches: u64,
+    /// Most batches waiting for their answer at once.
+    pub max_in_flight: usize,
+    /// Per tick: how long after it was due it was sent.
+    pub lateness: Vec<Duration>,
+    /// Per batch: from sending to the answer.
+    pub round_trips: Vec<Duration>,
+    /// The run was stopped before the plan ended.
+    pub stopped: bool,
+}
+
+/// Sends `plan` to `clients` (indexed by node), tick `k` at `start + k * interval`, until the
+/// plan ends or `stop` turns true; returns once every batch sent has been answered (each is
+/// bounded by the client's request timeout).
+pub async fn send(
+    plan: Plan,
+    clients: Vec<HttpClient>,
+    book: Arc<TxBook>,
+    start: Instant,
+    mut stop: watch::Receiver<bool>,
+) -> SendStats {
+    let schedule = plan.schedule;
+    let mut in_flight: JoinSet<Duration> = JoinSet::new();
+    let mut stats = SendStats {
+        last_sent: start,
+        batches: 0,
+        max_in_flight: 0,
+        lateness: Vec::with_capacity(plan.ticks.len()),
+        round_trips: Vec::with_capacity(plan.batches()),
+        stopped: false,
+    };
+    for (k, tick) in plan.ticks.into_iter().enumerate() {
+        let due = start + schedule.due(k as u64);
+        if *stop.borrow() {
+            stats.stopped = true;
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.into()) => {}
+            _ = stop.changed() => { stats.stopped = true; break; }
+        }
+        let now = Instant::now();
+        stats.lateness.push(now.saturating_duration_since(due));
+        for batch in tick {
+            let client = clients[batch.node].clone();
+            in_flight.spawn(submit(client, batch, book.clone()));
+            stats.batches += 1;
+        }
+        stats.last_sent = now;
+        stats.max_in_flight = stats.max_in_flight.max(in_flight.len());
+        while let Some(done) = in_flight.try_join_next() {
+            stats.round_trips.extend(done.ok());
+        }
+    }
+    while let Some(done) = in_flight.join_next().await {
+        stats.round_trips.extend(done.ok());
+    }
+    stats
+}
+
+/// Sends one batch and books the answers; returns the round trip.
+async fn submit(client: HttpClient, batch: Batch, book: Arc<TxBook>) -> Duration {
+    let Batch { txs, indices, .. } = batch;
+    let sent = Instant::now();
+    book.sent(&indices, sent);
+    let result = client.tx_submit_batch(txs).await;
+    let round_trip = sent.elapsed();
+    match result {
+        Ok(outcomes) if outcomes.len() == indices.len() => {
+            let reasons: Vec<Option<String>> = outcomes.iter().map(refusal).collect();
+            book.answered(
+                indices
+                    .iter()
+                    .copied()
+                    .zip(reasons.iter().map(|r| r.as_deref())),
+            );
+        }
+        Ok(_) => {
+            let reason = Some("answer_count_mismatch");
+            book.answered(indices.iter().map(|&j| (j, reason)));
+        }
+        Err(e) => {
+            let reason = batch_refusal(&e);
+            book.answered(indices.iter().map(|&j| (j, Some(reason.as_str()))));
+        }
+    }
+    round_trip
+}
+
+/// The reason a transaction was refused: the stable name the node gives (`mempool_full`,
+/// `account_limit`, ...), else its JSON-RPC code.
+fn refusal(outcome: &SubmitOutcome) -> Option<String> {
+    match outcome {
+        SubmitOutcome::Accepted(_) => None,
+        SubmitOutcome::Refused { error } => Some(
+            error
+                .data
+                .as_ref()
+                .and_then(|d| d.get("name"))
+                .and_then(|n| n.as_str())
+                .map_or_else(|| format!("rpc_error_{}", error.code), str::to_string),
+        ),
+    }
+}
+
+/// The reason a whole batch failed, counted for each of its transactions.
+fn batch_refusal(e: &ClientError) -> String {
+    match e {
+        ClientError::Call(obj) => match obj.code() {
+            -32005 => "rate_limited".into(),
+            -32001 => "unavailable".into(),
+            -32602 => "invalid_params".into(),
+            code => format!("rpc_error_{code}"),
+        },
+        ClientError::RequestTimeout => "request_timeout".into(),
+        ClientError::Transport(_) | ClientError::RestartNeeded(_) => "transport".into(),
+        ClientError::ParseError(_) => "unparsable_answer".into(),
+        _ => "client_error".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vellum_protocol::rpc::ErrorView;
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_counted_by_the_nodes_stable_name_or_its_code() {
+        let named = SubmitOutcome::Refused {
+            error: ErrorView {
+                code: -32017,
+                message: "full".into(),
+                data: Some(serde_json::json!({"code": 100, "name": "mempool_full"})),
+            },
+        };
+        let bare = SubmitOutcome::Refused {
+            error: ErrorView {
+                code: -32603,
+                message: "?".into(),
+                data: None,
+            },
+        };
+        assert_eq!(refusal(&named).as_deref(), Some("mempool_full"));
+        assert_eq!(refusal(&bare).as_deref(), Some("rpc_error_-32603"));
+    }
+
+    #[test]
+    fn a_rate_limited_batch_is_named_so() {
+        let e = ClientError::Call(jsonrpsee::types::ErrorObjectOwned::owned(
+            -32005,
+            "slow down",
+            None::<()>,
+        ));
+        assert_eq!(batch_refusal(&e), "rate_limited");
+        assert_eq!(
+            batch_refusal(&ClientError::RequestTimeout),
+            "request_timeout"
+        );
+    }
+}

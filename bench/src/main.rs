@@ -1,0 +1,61 @@
+//! `vellum-bench`: the command line and the signals; the measurements are in the library.
+//!
+//! A signal (Ctrl-C, SIGTERM, SIGHUP) drops the running measurement, and with it the localnet,
+//! whose drop kills and reaps every node process before the program exits.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use vellum_bench::cli::Cli;
+
+fn main() -> ExitCode {
+    let settings = match Cli::parse().resolve() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vellum-bench: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vellum-bench: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async {
+        tokio::select! {
+            result = vellum_bench::run(settings) => match result {
+                Ok(report) => report.verdict.exit_code,
+                Err(e) => {
+                    eprintln!("vellum-bench: {e:#}");
+                    1
+                }
+            },
+            signal = shutdown_signal() => {
+                eprintln!("vellum-bench: {signal}: stopping the nodes");
+                130
+            }
+        }
+    });
+    // Pre-signing threads of an interrupted run are not waited for.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
+
+/// Completes with the signal's name on Ctrl-C, SIGTERM or SIGHUP.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "interrupted";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = term.recv() => "terminated (SIGTERM)",
+        _ = hup.recv() => "hung up (SIGHUP)",
+    }
+}
