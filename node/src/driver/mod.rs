@@ -93,6 +93,24 @@ pub struct Driver {
     started: Option<u64>,
     started_at_ms: u64,
     last_commit_ms: u64,
+    /// Messages for the height after the next, kept until this node commits the next one:
+    /// peers that committed first already propose and vote there.
+    future: Vec<ConsensusMessage>,
+    /// When the oldest kept future message arrived (cleared on commit).
+    future_since_ms: Option<u64>,
+}
+
+/// Most messages kept for the height after the next.
+const MAX_FUTURE_MESSAGES: usize = 4096;
+/// A node that still holds messages for the height after the next this long after the first
+/// arrived has missed the commit: it asks its peers for blocks.
+const FUTURE_SYNC_AFTER_MS: u64 = 250;
+
+fn height_of(msg: &ConsensusMessage) -> u64 {
+    match msg {
+        ConsensusMessage::Proposal { proposal, .. } => proposal.proposal.height,
+        ConsensusMessage::Vote(v) => v.vote.height,
+    }
 }
 
 impl std::fmt::Debug for Driver {
@@ -134,6 +152,8 @@ impl Driver {
             started: None,
             started_at_ms: now_ms,
             last_commit_ms: now_ms,
+            future: Vec::new(),
+            future_since_ms: None,
         })
     }
 
@@ -167,12 +187,20 @@ impl Driver {
     /// A consensus message from a peer.
     pub fn on_message(&mut self, msg: ConsensusMessage, now_ms: u64, effects: &mut Vec<Effect>) {
         let next = self.state.height() + 1;
-        let height = match &msg {
-            ConsensusMessage::Proposal { proposal, .. } => proposal.proposal.height,
-            ConsensusMessage::Vote(v) => v.vote.height,
-        };
-        if height > next {
+        let height = height_of(&msg);
+        if height > next + 1 {
             effects.push(Effect::Sync { from_height: next });
+            return;
+        }
+        if height == next + 1 {
+            if self.future.len() < MAX_FUTURE_MESSAGES {
+                self.future.push(msg);
+            }
+            let since = *self.future_since_ms.get_or_insert(now_ms);
+            if now_ms.saturating_sub(since) >= FUTURE_SYNC_AFTER_MS {
+                effects.push(Effect::Sync { from_height: next });
+                self.future_since_ms = Some(now_ms);
+            }
             return;
         }
         if height < next {
@@ -276,6 +304,14 @@ impl Driver {
         while let Some(input) = inputs.pop_front() {
             for output in self.core.step(now_ms, input) {
                 self.execute(now_ms, output, &mut inputs, effects);
+            }
+        }
+        // A commit made the kept messages current: hand them over (those still ahead are kept
+        // again, older ones dropped).
+        let next = self.state.height() + 1;
+        if self.future.iter().any(|m| height_of(m) <= next) {
+            for msg in std::mem::take(&mut self.future) {
+                self.on_message(msg, now_ms, effects);
             }
         }
     }
@@ -426,6 +462,7 @@ impl Driver {
         }
         self.last_commit_ms = now_ms;
         self.started = None;
+        self.future_since_ms = None;
         if self.mempool.has_ready(&self.state) {
             self.start_next_height(now_ms, effects);
         } else if self.config.heartbeat_ms > 0 {

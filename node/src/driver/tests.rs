@@ -284,3 +284,63 @@ fn with_a_heartbeat_a_commit_asks_to_be_woken_for_the_next_empty_block() {
     net.drivers[0].on_heartbeat(net.now + 10, &mut effects);
     assert_eq!(net.drivers[0].state().height(), 2);
 }
+
+/// A validator still finishing height 1 gets the proposal and votes of height 2 first (the
+/// others committed earlier): it keeps them and takes part in height 2 once it commits 1,
+/// instead of dropping them and waiting for timeouts.
+#[test]
+fn messages_for_the_height_after_the_next_are_kept_until_it_starts() {
+    let mut net = Net::new(4);
+    let first = net.transfer(0, 250);
+    for i in 0..4 {
+        net.submit(i, first.clone());
+    }
+    // Node 3 hears nothing until the others are done with height 1 and have voted on 2.
+    let mut held = Vec::new();
+    let second = net.transfer(1, 250);
+    let mut submitted = false;
+    let deadline = net.now + 60_000;
+    while net.drivers[..3].iter().any(|d| d.state().height() < 2) {
+        assert!(net.now < deadline, "no progress");
+        if !submitted && net.drivers[..3].iter().all(|d| d.state().height() >= 1) {
+            for i in 0..3 {
+                net.submit(i, second.clone());
+            }
+            submitted = true;
+        }
+        if let Some((to, msg)) = net.queue.pop_front() {
+            if to == 3 {
+                held.push(msg);
+                continue;
+            }
+            let mut effects = Vec::new();
+            net.drivers[to].on_message(msg, net.now, &mut effects);
+            net.apply(to, effects);
+            continue;
+        }
+        let Some((&key, &(node, timeout))) = net.timers.iter().next() else {
+            break;
+        };
+        net.timers.remove(&key);
+        net.now = net.now.max(key.0);
+        let mut effects = Vec::new();
+        net.drivers[node].on_timeout(timeout, net.now, &mut effects);
+        net.apply(node, effects);
+    }
+    assert!(held.iter().any(|m| super::height_of(m) == 2));
+    // Height-2 messages first (held back as if they overtook), then height 1's.
+    held.sort_by_key(|m| std::cmp::Reverse(super::height_of(m)));
+    let mut effects = Vec::new();
+    for msg in held {
+        net.drivers[3].on_message(msg, net.now, &mut effects);
+    }
+    assert_eq!(
+        net.drivers[3].state().height(),
+        2,
+        "node 3 committed height 2 from the messages it kept"
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Sync { .. })),
+        "no sync needed"
+    );
+}
