@@ -30,6 +30,9 @@ pub struct Metrics {
     pub sync_lag: AtomicU64,
     /// Peers needed for readiness.
     pub min_peers: AtomicU64,
+    /// Transaction signatures verified, and answered from the verified-signature cache.
+    pub signatures_verified: AtomicU64,
+    pub signature_cache_hits: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
@@ -132,6 +135,20 @@ impl Metrics {
             "Heights behind the best known peer.",
             "gauge",
             &self.sync_lag,
+        );
+        gauge(
+            &mut out,
+            "vellum_signatures_verified_total",
+            "Transaction signatures verified (each transaction once when nothing is done twice).",
+            "counter",
+            &self.signatures_verified,
+        );
+        gauge(
+            &mut out,
+            "vellum_signature_cache_hits_total",
+            "Transactions in blocks whose signature was already verified at admission.",
+            "counter",
+            &self.signature_cache_hits,
         );
         let name = "vellum_commit_latency_ms";
         let _ = writeln!(

@@ -176,6 +176,29 @@ async fn a_batch_of_a_thousand_transactions_arrives_as_one_message() {
     }
 }
 
+/// While a node lacks a connection to an allowed peer it forwards transactions, so a node
+/// reached only through it still gets them. Here node 3 is allowed but absent and the nodes
+/// form a line 0 - 1 - 2: node 2 gets node 0's batch through node 1.
+#[tokio::test]
+async fn transactions_are_forwarded_while_a_peer_is_missing() {
+    let four = || Arc::new(RwLock::new((0..4).map(peer_id).collect::<HashSet<_>>()));
+    let a = start(0, &[], four(), MemorySource(vec![])).await;
+    let b = start(1, &[&a], four(), MemorySource(vec![])).await;
+    let mut c = start(2, &[&b], four(), MemorySource(vec![])).await;
+    a.wait_for_gossip_peers(1).await;
+    b.wait_for_gossip_peers(2).await;
+    c.wait_for_gossip_peers(1).await;
+    let txs: Vec<_> = (0..3).map(tx).collect();
+    a.handle.broadcast_txs(txs.clone()).await.unwrap();
+    let got = c
+        .next(|e| match e {
+            NetworkEvent::Transactions(batch) => Some(batch),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got, txs);
+}
+
 #[tokio::test]
 async fn a_vote_with_a_bad_signature_or_from_a_stranger_is_not_delivered() {
     let [a, mut b, mut c] = three_nodes().await;

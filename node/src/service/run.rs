@@ -278,6 +278,9 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 metrics.round.store(u64::from(driver.round()), Ordering::Relaxed);
                 metrics.mempool_txs.store(driver.mempool().len() as u64, Ordering::Relaxed);
                 metrics.mempool_bytes.store(driver.mempool().bytes() as u64, Ordering::Relaxed);
+                let cache = driver.mempool().signature_cache().stats();
+                metrics.signatures_verified.store(cache.checked, Ordering::Relaxed);
+                metrics.signature_cache_hits.store(cache.hits, Ordering::Relaxed);
                 let stats = net.stats();
                 metrics.peers.store(stats.connected.load(Ordering::Relaxed) as u64, Ordering::Relaxed);
                 metrics.refused_peers.store(stats.refused_peers.load(Ordering::Relaxed), Ordering::Relaxed);
