@@ -1,5 +1,6 @@
 //! The running node: shared view, RPC backend, and the task that drives consensus.
 
+mod admission;
 pub mod backend;
 pub mod run;
 pub mod shared;

@@ -18,8 +18,9 @@ use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
 use vellum_protocol::rpc::{TxInfo, TxStatus};
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
 
+use super::admission;
 use super::backend::NodeBackend;
-use super::shared::{Command, Evicted, Shared};
+use super::shared::{Evicted, Shared};
 use super::views;
 use crate::driver::{Driver, DriverConfig, Effect};
 use crate::home::NodeHome;
@@ -228,33 +229,18 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
                 NetworkEvent::PeerRefused(peer) => tracing::warn!(%peer, "refused a peer that is not a validator or observer"),
             },
-            Some(command) = command_rx.recv() => match command {
-                Command::Submit(txs, reply) => {
-                    let results = driver.submit(txs.clone(), now_ms(), &mut effects);
-                    let admitted: Vec<_> = txs
-                        .into_iter()
-                        .zip(&results)
-                        .filter(|(_, r)| r.is_ok())
-                        .map(|(t, _)| t)
-                        .collect();
-                    if !admitted.is_empty() {
-                        for t in &admitted {
-                            let info = TxInfo { hash: t.hash(), status: TxStatus::Pending, tx: None };
-                            let _ = shared.txs.send(info);
-                        }
-                        if let Err(e) = net.broadcast_txs(admitted).await {
-                            tracing::warn!(error = %e, "cannot gossip transactions");
-                        }
-                    }
-                    let _ = reply.send(results);
-                }
-                Command::IsPending(hash, reply) => {
-                    let _ = reply.send(driver.mempool().contains(&hash));
-                }
-                Command::PendingNonce(address, reply) => {
-                    let _ = reply.send(driver.mempool().pending_nonce(&address));
-                }
-            },
+            Some(command) = command_rx.recv() => {
+                admission::take_commands(
+                    command,
+                    &mut command_rx,
+                    &mut driver,
+                    &shared,
+                    &net,
+                    now_ms(),
+                    &mut effects,
+                )
+                .await;
+            }
             Some(blocks) = sync_rx.recv() => {
                 syncing = false;
                 driver.on_synced(blocks, now_ms(), &mut effects);

@@ -1,0 +1,100 @@
+//! Submissions from RPC, taken together: every `Submit` already waiting in the command queue
+//! is admitted in one mempool call and gossiped in one batch.
+//!
+//! Under load, RPC calls arrive faster than the node task takes them; admitting them one call
+//! at a time verifies signatures in batches of a few and publishes a gossip message per call.
+//! Draining the queue first makes the batches as large as the load (up to [`MAX_COALESCED`]
+//! transactions), so signature batches get their speed-up and peers decode fewer, larger
+//! messages. With no load, a call is admitted alone, at once, as before.
+
+use tokio::sync::{mpsc, oneshot};
+use vellum_protocol::rpc::{TxInfo, TxStatus};
+use vellum_protocol::{Hash, SignedTransaction};
+
+use super::shared::{Command, Shared};
+use crate::driver::{Driver, Effect};
+use crate::mempool::AdmissionError;
+use crate::network::NetworkHandle;
+
+/// Most transactions admitted in one coalesced call (below the gossip batch limit).
+pub const MAX_COALESCED: usize = 4_000;
+
+type Reply = oneshot::Sender<Vec<Result<Hash, AdmissionError>>>;
+
+/// Carries out `first` and every command already queued behind it (submissions coalesced).
+pub async fn take_commands(
+    first: Command,
+    commands: &mut mpsc::Receiver<Command>,
+    driver: &mut Driver,
+    shared: &Shared,
+    net: &NetworkHandle,
+    now_ms: u64,
+    effects: &mut Vec<Effect>,
+) {
+    let mut submissions: Vec<(Vec<SignedTransaction>, Reply)> = Vec::new();
+    let mut count = 0;
+    let mut next = Some(first);
+    while let Some(command) = next.take() {
+        match command {
+            Command::Submit(txs, reply) => {
+                count += txs.len();
+                submissions.push((txs, reply));
+            }
+            Command::IsPending(hash, reply) => {
+                let _ = reply.send(driver.mempool().contains(&hash));
+            }
+            Command::PendingNonce(address, reply) => {
+                let _ = reply.send(driver.mempool().pending_nonce(&address));
+            }
+        }
+        if count < MAX_COALESCED {
+            next = commands.try_recv().ok();
+        }
+    }
+    if !submissions.is_empty() {
+        admit(submissions, driver, shared, net, now_ms, effects).await;
+    }
+}
+
+/// Admits the submissions in one mempool call, answers each caller with its own results, and
+/// gossips the admitted transactions in one batch.
+async fn admit(
+    submissions: Vec<(Vec<SignedTransaction>, Reply)>,
+    driver: &mut Driver,
+    shared: &Shared,
+    net: &NetworkHandle,
+    now_ms: u64,
+    effects: &mut Vec<Effect>,
+) {
+    let mut all = Vec::new();
+    let mut replies = Vec::with_capacity(submissions.len());
+    for (txs, reply) in submissions {
+        replies.push((txs.len(), reply));
+        all.extend(txs);
+    }
+    let results = driver.submit(all.clone(), now_ms, effects);
+    let admitted: Vec<SignedTransaction> = all
+        .into_iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(t, _)| t)
+        .collect();
+    let mut results = results.into_iter();
+    for (len, reply) in replies {
+        let _ = reply.send(results.by_ref().take(len).collect());
+    }
+    if admitted.is_empty() {
+        return;
+    }
+    for t in &admitted {
+        let info = TxInfo {
+            hash: t.hash(),
+            status: TxStatus::Pending,
+            tx: None,
+        };
+        let _ = shared.txs.send(info);
+    }
+    if let Err(e) = net.broadcast_txs(admitted).await {
+        tracing::warn!(error = %e, "cannot gossip transactions");
+    }
+}
