@@ -17,8 +17,9 @@ fi
 source scripts/lib/setup.sh
 ensure_toolchain_components
 # libclang for RocksDB's bindings; python3 for the vector check and the end-to-end tests;
-# chromium, its WebDriver and Selenium for the explorer's browser test.
-ensure_apt_packages python3 libclang-dev chromium chromium-driver python3-selenium
+# procps (ps, pgrep) for their process checks; chromium, its WebDriver and Selenium for the
+# explorer's browser test.
+ensure_apt_packages python3 libclang-dev procps chromium chromium-driver python3-selenium
 
 step() { printf '\n== %s\n' "$*"; }
 
