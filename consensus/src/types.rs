@@ -144,6 +144,13 @@ pub enum Input {
     Proposal(SignedProposal),
     /// A vote from the network (signature not yet checked).
     Vote(SignedVote),
+    /// A proposal whose signature the host has already verified for this chain (e.g. its
+    /// network layer checks signatures before it forwards a message); the core does not verify
+    /// it again. Everything else about it is checked as for [`Input::Proposal`].
+    VerifiedProposal(SignedProposal),
+    /// A vote whose signature the host has already verified for this chain; see
+    /// [`Input::VerifiedProposal`].
+    VerifiedVote(SignedVote),
     /// The host's answer to [`Output::RequestBlock`]: the hash of a block it built and holds.
     BlockToPropose {
         height: Height,

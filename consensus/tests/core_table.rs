@@ -332,6 +332,31 @@ fn four_validators_commit_with_a_three_signature_certificate() {
     assert_eq!(node.core.locked(), None);
 }
 
+/// A host that verified signatures already (the node's network layer) feeds the verified
+/// inputs: they count exactly as checked ones, and the core does not verify them again.
+#[test]
+fn verified_inputs_count_like_checked_ones() {
+    let net = Net::new(4);
+    let me = net.proposer_index(1, 0);
+    let mut node = net.node(me);
+    node.start(&net, 1);
+    node.input(Input::BlockToPropose {
+        height: 1,
+        round: 0,
+        block: B,
+    });
+    let others = net.others(me, 2);
+    let mut out = Vec::new();
+    for kind in [VoteKind::Prevote, VoteKind::Precommit] {
+        for i in &others {
+            out.extend(node.input(Input::VerifiedVote(net.vote(*i, kind, 1, 0, Some(B)))));
+        }
+    }
+    let c = commits(&out);
+    assert_eq!(c.len(), 1, "three verified precommits decide");
+    assert_eq!(c[0].3.verify(CHAIN, 1, B, &net.set), Ok(()));
+}
+
 #[test]
 fn a_follower_validates_the_proposal_before_prevoting() {
     let net = Net::new(4);

@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 use vellum_genesis::init::InitOptions;
 use vellum_protocol::genesis::GenesisAccount;
 use vellum_protocol::rpc::{BlockId, SubmitOutcome, TxStatus, VellumApiClient};
-use vellum_protocol::{Address, Amount, Encode, Hash, Keypair, Operation};
+use vellum_protocol::{Address, Amount, Encode, Hash, Keypair, Operation, SignedTransaction};
 
 /// Times the validator is killed.
 const KILLS: u64 = 20;
@@ -34,8 +34,11 @@ fn sender_key(i: u8) -> Keypair {
 /// Every transaction a node accepted, by sender and nonce.
 type Accepted = Arc<Mutex<BTreeMap<(u8, u64), Hash>>>;
 
-/// Offers one transfer per sender per tick to nodes 0..VICTIM in turn, until `stop`; a refused
-/// nonce is offered again on the next tick.
+/// Offers one transfer per sender per tick to nodes 0..VICTIM in turn, until `stop`. Each
+/// nonce is signed once: a nonce that was refused, or whose answer was lost, is offered again
+/// as the same bytes (a new signature would be another transaction for the same nonce, refused
+/// for ever if the first one had been taken). "Nonce too low" for those bytes means they were
+/// committed.
 async fn load(
     clients: Vec<HttpClient>,
     chain_id: String,
@@ -45,26 +48,37 @@ async fn load(
 ) {
     let keys: Vec<Keypair> = (0..SENDERS).map(sender_key).collect();
     let mut next = vec![0u64; SENDERS as usize];
+    let mut offered: Vec<Option<SignedTransaction>> = vec![None; SENDERS as usize];
     let mut turn = 0usize;
     while !stop.load(Ordering::Relaxed) {
-        let batch: Vec<String> = keys
-            .iter()
-            .zip(&next)
-            .map(|(key, &nonce)| {
+        for (i, key) in keys.iter().enumerate() {
+            offered[i].get_or_insert_with(|| {
                 let op = Operation::Transfer {
                     to,
                     amount: Amount(1),
-                    memo: format!("load {nonce}"),
+                    memo: format!("load {}", next[i]),
                 };
-                hex::encode(signed(&chain_id, key, nonce, op).to_bytes())
-            })
+                signed(&chain_id, key, next[i], op)
+            });
+        }
+        let batch: Vec<String> = offered
+            .iter()
+            .map(|t| hex::encode(t.as_ref().expect("signed above").to_bytes()))
             .collect();
         turn = (turn + 1) % clients.len();
         if let Ok(outcomes) = clients[turn].tx_submit_batch(batch).await {
             let mut accepted = accepted.lock().await;
             for (i, outcome) in outcomes.into_iter().enumerate() {
-                if let SubmitOutcome::Accepted(result) = outcome {
-                    accepted.insert((i as u8, next[i]), result.hash);
+                let taken = match &outcome {
+                    SubmitOutcome::Accepted(_) => true,
+                    SubmitOutcome::Refused { error } => error
+                        .data
+                        .as_ref()
+                        .is_some_and(|d| d["name"] == "nonce_too_low"),
+                };
+                if taken {
+                    let tx = offered[i].take().expect("offered");
+                    accepted.insert((i as u8, next[i]), tx.hash());
                     next[i] += 1;
                 }
             }

@@ -123,6 +123,8 @@ impl Core {
             }
             Input::Proposal(p) => self.on_proposal(p, false, &mut out),
             Input::Vote(v) => self.on_vote(v, false, &mut out),
+            Input::VerifiedProposal(p) => self.on_proposal(p, true, &mut out),
+            Input::VerifiedVote(v) => self.on_vote(v, true, &mut out),
             Input::BlockToPropose {
                 height,
                 round,

@@ -184,7 +184,9 @@ impl Driver {
         results
     }
 
-    /// A consensus message from a peer.
+    /// A consensus message from a peer, whose signature the caller has verified for this chain
+    /// (the network does, before it delivers or forwards a message): the core does not verify
+    /// it again.
     pub fn on_message(&mut self, msg: ConsensusMessage, now_ms: u64, effects: &mut Vec<Effect>) {
         let next = self.state.height() + 1;
         let height = height_of(&msg);
@@ -213,9 +215,10 @@ impl Driver {
                 if block.hash() == proposal.proposal.block {
                     self.bodies.insert(Arc::new(*block));
                 }
-                Input::Proposal(proposal)
+                Input::VerifiedProposal(proposal)
             }
-            ConsensusMessage::Vote(v) => Input::Vote(v),
+            // The network verified its signature before delivering it (`network::validate`).
+            ConsensusMessage::Vote(v) => Input::VerifiedVote(v),
         };
         self.feed(now_ms, input, effects);
     }

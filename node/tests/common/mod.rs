@@ -123,6 +123,17 @@ impl Drop for Localnet {
     /// A failing test keeps the network directory (homes and logs) and says where it is.
     fn drop(&mut self) {
         if std::thread::panicking() {
+            for i in 0..self.net.nodes.len() {
+                let m = |name| self.metric(i, name).map_or("-".into(), |v| v.to_string());
+                eprintln!(
+                    "node{i}: height {} round {} mempool {} peers {} sync lag {}",
+                    m("vellum_height"),
+                    m("vellum_round"),
+                    m("vellum_mempool_txs"),
+                    m("vellum_peers"),
+                    m("vellum_sync_lag"),
+                );
+            }
             let empty = tempfile::tempdir().unwrap();
             let kept = std::mem::replace(&mut self.dir, empty).keep();
             eprintln!(
