@@ -66,7 +66,19 @@ async fn load(
             .map(|t| hex::encode(t.as_ref().expect("signed above").to_bytes()))
             .collect();
         turn = (turn + 1) % clients.len();
-        if let Ok(outcomes) = clients[turn].tx_submit_batch(batch).await {
+        let answer = clients[turn].tx_submit_batch(batch).await;
+        if let Err(e) = &answer {
+            eprintln!("load: node{turn}: {e}");
+        }
+        if let Ok(outcomes) = answer {
+            for o in &outcomes {
+                if let SubmitOutcome::Refused { error } = o {
+                    eprintln!(
+                        "load: node{turn} refused: {} {:?}",
+                        error.message, error.data
+                    );
+                }
+            }
             let mut accepted = accepted.lock().await;
             for (i, outcome) in outcomes.into_iter().enumerate() {
                 let taken = match &outcome {

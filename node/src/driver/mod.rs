@@ -164,6 +164,11 @@ impl Driver {
     pub fn mempool(&self) -> &Mempool {
         &self.mempool
     }
+    /// When this node last committed a block (or started), on its clock.
+    pub fn last_commit_ms(&self) -> u64 {
+        self.last_commit_ms
+    }
+
     /// The core's current round (0 when idle).
     pub fn round(&self) -> u32 {
         self.core.round()

@@ -203,6 +203,8 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     let mut syncing = false;
     // The heartbeat's next deadline, when the driver asked to be woken.
     let mut wake_at: Option<u64> = None;
+    // When this node last asked its peers for blocks because it had committed nothing.
+    let mut last_idle_sync_ms = 0u64;
     tokio::pin!(shutdown);
     loop {
         let mut effects = Vec::new();
@@ -260,7 +262,17 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 }
             }
             _ = tick.tick() => {
-                driver.on_tick(now_ms(), &mut effects);
+                let now = now_ms();
+                driver.on_tick(now, &mut effects);
+                // Without commits for a while, ask the peers whether they have more: a node
+                // that fell behind just before the chain went idle hears no message that would
+                // tell it so (an empty answer when it is level costs one small request).
+                if now.saturating_sub(driver.last_commit_ms()) >= IDLE_SYNC_MS
+                    && now.saturating_sub(last_idle_sync_ms) >= IDLE_SYNC_MS
+                {
+                    last_idle_sync_ms = now;
+                    effects.push(Effect::Sync { from_height: driver.state().height() + 1 });
+                }
                 metrics.round.store(u64::from(driver.round()), Ordering::Relaxed);
                 metrics.mempool_txs.store(driver.mempool().len() as u64, Ordering::Relaxed);
                 metrics.mempool_bytes.store(driver.mempool().bytes() as u64, Ordering::Relaxed);
@@ -334,6 +346,9 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
 }
 
 /// Fetches blocks from the first peer that has them and hands them to the node task.
+/// How long without a commit before a node asks its peers for newer blocks, and how often.
+const IDLE_SYNC_MS: u64 = 1_000;
+
 fn spawn_sync(
     net: NetworkHandle,
     from_height: u64,
