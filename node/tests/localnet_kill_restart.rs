@@ -6,10 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Localnet, committed, eventually, transfer};
+use common::{Localnet, transfer};
 use vellum_genesis::init::InitOptions;
 use vellum_genesis::keys::read_key_file;
-use vellum_protocol::rpc::VellumApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_validator_restarts_and_syncs_while_the_others_go_on() {
@@ -18,46 +17,20 @@ async fn a_killed_validator_restarts_and_syncs_while_the_others_go_on() {
     let demo = read_key_file(&ln.net.demo.key_file).unwrap();
     let (chain, to) = (ln.net.chain_id.clone(), ln.net.issuer.address);
 
-    let first = ln.clients[0]
-        .tx_submit(transfer(&chain, &demo, 0, to))
-        .await
-        .unwrap()
-        .hash;
-    for c in &ln.clients {
-        eventually("the first transfer on every node", deadline, || {
-            committed(c, first)
-        })
-        .await;
-    }
+    let first = ln.submit(0, transfer(&chain, &demo, 0, to)).await;
+    ln.committed_on(&[0, 1, 2, 3], first, deadline).await;
 
     // SIGKILL node3; the other three keep committing.
     ln.kill(3);
     for nonce in 1..=3 {
-        let hash = ln.clients[0]
-            .tx_submit(transfer(&chain, &demo, nonce, to))
-            .await
-            .unwrap()
-            .hash;
-        for c in &ln.clients[..3] {
-            eventually("commits without node3", deadline, || committed(c, hash)).await;
-        }
+        let hash = ln.submit(0, transfer(&chain, &demo, nonce, to)).await;
+        ln.committed_on(&[0, 1, 2], hash, deadline).await;
     }
 
     // Restart it; one more transfer makes the others move on, and node3 catches up.
     ln.restart(3);
     ln.wait_rpc(3, deadline).await;
-    let after = ln.clients[0]
-        .tx_submit(transfer(&chain, &demo, 4, to))
-        .await
-        .unwrap()
-        .hash;
-    let top = eventually("the last transfer on node0", deadline, || {
-        committed(&ln.clients[0], after)
-    })
-    .await;
-    eventually("node3 synced", deadline, || {
-        committed(&ln.clients[3], after)
-    })
-    .await;
+    let after = ln.submit(0, transfer(&chain, &demo, 4, to)).await;
+    let top = ln.committed_on(&[0, 3], after, deadline).await;
     ln.assert_same_blocks(&[0, 1, 2, 3], top, deadline).await;
 }

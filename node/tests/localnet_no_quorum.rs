@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Localnet, committed, eventually, height, transfer};
+use common::{Localnet, eventually, height, transfer};
 use vellum_genesis::init::InitOptions;
 use vellum_genesis::keys::read_key_file;
 use vellum_protocol::rpc::{TxStatus, VellumApiClient};
@@ -21,17 +21,8 @@ async fn two_of_four_down_commit_nothing_and_one_back_resumes() {
     let demo = read_key_file(&ln.net.demo.key_file).unwrap();
     let (chain, to) = (ln.net.chain_id.clone(), ln.net.issuer.address);
 
-    let first = ln.clients[0]
-        .tx_submit(transfer(&chain, &demo, 0, to))
-        .await
-        .unwrap()
-        .hash;
-    for c in &ln.clients {
-        eventually("the first transfer on every node", deadline, || {
-            committed(c, first)
-        })
-        .await;
-    }
+    let first = ln.submit(0, transfer(&chain, &demo, 0, to)).await;
+    ln.committed_on(&[0, 1, 2, 3], first, deadline).await;
 
     ln.kill(2);
     ln.kill(3);
@@ -39,11 +30,7 @@ async fn two_of_four_down_commit_nothing_and_one_back_resumes() {
         height(&ln.clients[0]).await.unwrap(),
         height(&ln.clients[1]).await.unwrap(),
     ];
-    let stuck = ln.clients[1]
-        .tx_submit(transfer(&chain, &demo, 1, to))
-        .await
-        .unwrap()
-        .hash;
+    let stuck = ln.submit(1, transfer(&chain, &demo, 1, to)).await;
     eventually(
         "the waiting transfer gossiped to node0",
         deadline,
@@ -71,15 +58,6 @@ async fn two_of_four_down_commit_nothing_and_one_back_resumes() {
 
     // One back: three of four is a quorum again, and the waiting transfer commits.
     ln.restart(2);
-    let top = eventually("the waiting transfer on node0", deadline, || {
-        committed(&ln.clients[0], stuck)
-    })
-    .await;
-    for c in &ln.clients[1..3] {
-        eventually("the waiting transfer on nodes 1 and 2", deadline, || {
-            committed(c, stuck)
-        })
-        .await;
-    }
+    let top = ln.committed_on(&[0, 1, 2], stuck, deadline).await;
     ln.assert_same_blocks(&[0, 1, 2], top, deadline).await;
 }

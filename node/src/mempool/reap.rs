@@ -1,4 +1,5 @@
-//! Reaping: the transactions a proposer puts in the next block.
+//! Reaping: the transactions a proposer puts in the next block, and whether there are any
+//! (a height is started only for a block that would hold one).
 //!
 //! Rule: arrival order across senders; per sender only the run of consecutive nonces that
 //! starts at its committed nonce, so a transaction after a gap waits. A transaction that

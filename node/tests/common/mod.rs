@@ -213,6 +213,23 @@ impl Localnet {
         }
     }
 
+    /// Submits the signed transaction `hex` to node `i`; its hash.
+    pub async fn submit(&self, i: usize, hex: String) -> Hash {
+        self.clients[i].tx_submit(hex).await.unwrap().hash
+    }
+
+    /// Waits until every node in `which` has committed `hash`; the height that holds it.
+    pub async fn committed_on(&self, which: &[usize], hash: Hash, deadline: Instant) -> u64 {
+        let mut height = 0;
+        for &i in which {
+            height = eventually(&format!("{hash} committed on node{i}"), deadline, || {
+                committed(&self.clients[i], hash)
+            })
+            .await;
+        }
+        height
+    }
+
     /// The value of a metric from node `i`'s `/metrics`, when it answers.
     pub fn metric(&self, i: usize, name: &str) -> Option<f64> {
         let addr = format!("127.0.0.1:{}", self.net.nodes[i].ports.metrics);
