@@ -207,16 +207,35 @@ fn canonical_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
     CompressedEdwardsY(*bytes).decompress()
 }
 
+/// A public key checked once for the signature rule (a canonical point, not of small order)
+/// and kept decompressed, so that many signatures by the same key skip its decompression.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedKey {
+    key: PublicKey,
+    point: EdwardsPoint,
+}
+
+impl CheckedKey {
+    /// Decompresses and checks `key`: [`SignatureError::BadKey`] for a key no signature can be
+    /// valid under.
+    pub fn new(key: &PublicKey) -> Result<CheckedKey, SignatureError> {
+        let point = canonical_point(&key.0).ok_or(SignatureError::BadKey)?;
+        if point.is_small_order() {
+            return Err(SignatureError::BadKey);
+        }
+        Ok(CheckedKey { key: *key, point })
+    }
+    pub fn key(&self) -> &PublicKey {
+        &self.key
+    }
+}
+
 fn prepare(
-    key: &PublicKey,
+    key: &CheckedKey,
     domain: Domain,
     body: &[u8],
     sig: &Signature,
 ) -> Result<Prepared, SignatureError> {
-    let a = canonical_point(&key.0).ok_or(SignatureError::BadKey)?;
-    if a.is_small_order() {
-        return Err(SignatureError::BadKey);
-    }
     let r_bytes: [u8; 32] = sig.0[..32].try_into().expect("32 bytes");
     let s_bytes: [u8; 32] = sig.0[32..].try_into().expect("32 bytes");
     let r = canonical_point(&r_bytes).ok_or(SignatureError::Malformed)?;
@@ -224,11 +243,16 @@ fn prepare(
         .ok_or(SignatureError::Malformed)?;
     let mut h = Sha512::new();
     h.update(r_bytes);
-    h.update(key.0);
+    h.update(key.key.0);
     h.update(domain.tag());
     h.update(body);
     let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-    Ok(Prepared { a, r, s, k })
+    Ok(Prepared {
+        a: key.point,
+        r,
+        s,
+        k,
+    })
 }
 
 /// Verifies one signature under the rule of this module: `A` and `R` canonical points, `A` not
@@ -236,6 +260,16 @@ fn prepare(
 /// `k = SHA-512(R || A || tag || body) mod l`.
 pub fn verify(
     key: &PublicKey,
+    domain: Domain,
+    body: &[u8],
+    sig: &Signature,
+) -> Result<(), SignatureError> {
+    verify_checked(&CheckedKey::new(key)?, domain, body, sig)
+}
+
+/// [`verify`] by a key already checked.
+pub fn verify_checked(
+    key: &CheckedKey,
     domain: Domain,
     body: &[u8],
     sig: &Signature,
@@ -258,22 +292,59 @@ pub struct SignedItem<'a> {
     pub signature: &'a Signature,
 }
 
+/// One item of a batch whose key was checked beforehand (see [`CheckedKey`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedItem<'a> {
+    pub key: &'a CheckedKey,
+    pub domain: Domain,
+    pub body: &'a [u8],
+    pub signature: &'a Signature,
+}
+
 /// Verifies many signatures at once and says which are valid: [`verify`]'s answer for each
-/// item, whatever else is in the batch.
+/// item, whatever else is in the batch. Each key is decompressed here; a caller that sees the
+/// same keys again should keep [`CheckedKey`]s and use [`verify_batch_checked`].
+pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
+    let keys: Vec<Option<CheckedKey>> = items.iter().map(|i| CheckedKey::new(i.key).ok()).collect();
+    let checked: Vec<(usize, CheckedItem<'_>)> = items
+        .iter()
+        .zip(&keys)
+        .enumerate()
+        .filter_map(|(index, (i, key))| {
+            let key = key.as_ref()?;
+            Some((
+                index,
+                CheckedItem {
+                    key,
+                    domain: i.domain,
+                    body: i.body,
+                    signature: i.signature,
+                },
+            ))
+        })
+        .collect();
+    let list: Vec<CheckedItem<'_>> = checked.iter().map(|(_, item)| *item).collect();
+    let mut answers = vec![false; items.len()];
+    for ((index, _), ok) in checked.iter().zip(verify_batch_checked(&list)) {
+        answers[*index] = ok;
+    }
+    answers
+}
+
+/// [`verify_batch`] for items whose keys are checked.
 ///
 /// The batch equation is the sum of the items' cofactored equations, each weighted by a 128-bit
 /// coefficient `z_i`: `[8]([Σ z_i S_i]B - Σ [z_i k_i]A_i - Σ [z_i]R_i) = 0`, one multiscalar
 /// multiplication. Because every item's own equation is cofactored, a small-order residue in one
 /// item can never be cancelled by its coefficient, so the batch agrees with single verification
 /// (up to the 2^-128 chance of a false accept that every batch verifier has). The coefficients
-/// are SHA-512 of all the batch's inputs, so the batch reads no randomness and a signer cannot
-/// choose them. If the batch fails, each item is verified alone to find the bad ones.
-pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
+/// are SHA-512 of all the batch's inputs (four 16-byte coefficients per digest), so the batch
+/// reads no randomness and a signer cannot choose them. If the batch fails, each item is
+/// verified alone to find the bad ones.
+pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
+    let single = |i: &CheckedItem<'_>| verify_checked(i.key, i.domain, i.body, i.signature).is_ok();
     if items.len() < 2 {
-        return items
-            .iter()
-            .map(|i| verify(i.key, i.domain, i.body, i.signature).is_ok())
-            .collect();
+        return items.iter().map(single).collect();
     }
     let prepared: Vec<Option<Prepared>> = items
         .iter()
@@ -283,7 +354,7 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
     seed.update(b"VELLUM/BATCH/v1\0");
     for (i, p) in items.iter().zip(&prepared) {
         seed.update(i.signature.0);
-        seed.update(i.key.0);
+        seed.update(i.key.key.0);
         if let Some(p) = p {
             seed.update(p.k.as_bytes());
         }
@@ -292,14 +363,18 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
     let mut scalars = Vec::with_capacity(2 * items.len() + 1);
     let mut points = Vec::with_capacity(2 * items.len() + 1);
     let mut s_sum = Scalar::ZERO;
+    let mut digest = [0u8; 64];
     for (index, p) in prepared.iter().enumerate() {
+        if index % 4 == 0 {
+            let mut zh = Sha512::new();
+            zh.update(seed);
+            zh.update((index as u64 / 4).to_be_bytes());
+            digest = zh.finalize().into();
+        }
         let Some(p) = p else { continue };
-        let mut zh = Sha512::new();
-        zh.update(seed);
-        zh.update((index as u64).to_be_bytes());
-        let zh: [u8; 64] = zh.finalize().into();
         let mut z = [0u8; 32];
-        z[..16].copy_from_slice(&zh[..16]);
+        let at = 16 * (index % 4);
+        z[..16].copy_from_slice(&digest[at..at + 16]);
         let z = Scalar::from_bytes_mod_order(z);
         s_sum += z * p.s;
         scalars.push(-(z * p.k));
@@ -316,10 +391,7 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
         // Every well-formed item verifies; malformed ones were left out and are refused.
         return prepared.iter().map(Option::is_some).collect();
     }
-    items
-        .iter()
-        .map(|i| verify(i.key, i.domain, i.body, i.signature).is_ok())
-        .collect()
+    items.iter().map(single).collect()
 }
 
 #[cfg(test)]
@@ -427,6 +499,40 @@ mod tests {
     }
 
     #[test]
+    fn checked_keys_give_the_same_answers_as_raw_keys() {
+        let kps: Vec<Keypair> = (0..9u8).map(|i| Keypair::from_seed(&[i; 32])).collect();
+        let keys: Vec<PublicKey> = kps.iter().map(Keypair::public).collect();
+        let bodies: Vec<Vec<u8>> = (0..9u8).map(|i| vec![i; 3]).collect();
+        let mut sigs: Vec<Signature> = kps
+            .iter()
+            .zip(&bodies)
+            .map(|(k, b)| k.sign(Domain::Transaction, b))
+            .collect();
+        sigs[5].0[40] ^= 1;
+        let checked: Vec<CheckedKey> = keys.iter().map(|k| CheckedKey::new(k).unwrap()).collect();
+        let items: Vec<CheckedItem<'_>> = (0..9)
+            .map(|i| CheckedItem {
+                key: &checked[i],
+                domain: Domain::Transaction,
+                body: &bodies[i],
+                signature: &sigs[i],
+            })
+            .collect();
+        let raw: Vec<_> = (0..9)
+            .map(|i| item(&keys[i], &bodies[i], &sigs[i]))
+            .collect();
+        let mut expected = vec![true; 9];
+        expected[5] = false;
+        assert_eq!(verify_batch_checked(&items), expected);
+        assert_eq!(verify_batch(&raw), expected);
+        assert_eq!(checked[2].key(), &keys[2]);
+        assert_eq!(
+            verify_checked(&checked[5], Domain::Transaction, &bodies[5], &sigs[5]),
+            Err(SignatureError::Invalid)
+        );
+    }
+
+    #[test]
     fn the_identity_key_is_refused() {
         let mut id = [0u8; 32];
         id[0] = 1; // the identity point, of small order
@@ -438,5 +544,6 @@ mod tests {
         );
         let items = vec![item(&key, b"x", &sig); 5];
         assert_eq!(verify_batch(&items), vec![false; 5]);
+        assert_eq!(CheckedKey::new(&key).unwrap_err(), SignatureError::BadKey);
     }
 }

@@ -37,7 +37,7 @@ pub use address::Address;
 pub use amount::Amount;
 pub use block::{Block, Header};
 pub use certificate::{CommitCertificate, CommitSignature};
-pub use crypto::{Domain, Hash, Keypair, PublicKey, Signature};
+pub use crypto::{CheckedKey, Domain, Hash, Keypair, PublicKey, Signature};
 pub use encoding::{Decode, DecodeError, Encode};
 pub use genesis::{Genesis, GenesisFault};
 pub use ledger::{BlockContext, BlockError, SignatureCheck, VerifyAll, apply_block, build_block};

@@ -344,3 +344,24 @@ fn messages_for_the_height_after_the_next_are_kept_until_it_starts() {
         "no sync needed"
     );
 }
+
+#[test]
+fn peer_batches_waiting_together_are_admitted_with_one_signature_batch() {
+    use crate::network::NetworkEvent;
+    use crate::service::intake::take_events;
+
+    let mut net = Net::new(4);
+    let (events, mut queue) = tokio::sync::mpsc::channel(16);
+    for nonce in 1..4 {
+        let batch = vec![net.transfer(nonce, 10)];
+        events.try_send(NetworkEvent::Transactions(batch)).unwrap();
+    }
+    let first = NetworkEvent::Transactions(vec![net.transfer(0, 10)]);
+    let mut effects = Vec::new();
+    let now = net.now;
+    take_events(first, &mut queue, &mut net.drivers[1], || now, &mut effects);
+    let cache = net.drivers[1].mempool().signature_cache().stats();
+    assert_eq!((cache.checked, cache.batches), (4, 1));
+    assert_eq!(net.drivers[1].mempool().len(), 4);
+    assert!(queue.try_recv().is_err(), "every waiting event was taken");
+}

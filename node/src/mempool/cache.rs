@@ -1,21 +1,28 @@
 //! The verified-signature cache: the hashes of transactions whose signature verified, so that a
 //! transaction admitted to the mempool is not verified again when it arrives in a block.
 //!
-//! Rule: a hash enters the cache only after [`crypto::verify_batch`] accepted its transaction's
+//! Rule: a hash enters the cache only after [`crypto::verify_batch_checked`] accepted its transaction's
 //! signature, and the hash (SHA-256 of the signed encoding, signature included) names exactly
 //! one signed transaction, so "in the cache" implies "verifies under the one rule". The cache
 //! answers [`SignatureCheck`] for `apply_block` and `build_block`: known transactions are
 //! accepted without work, the rest are verified in one batch and remembered if good. It holds
 //! at most `capacity` hashes and forgets the oldest first.
+//!
+//! It also keeps the senders' keys decompressed ([`CheckedKey`], at most [`KEY_CAPACITY`]; all
+//! forgotten when full): an account signs many transactions, and decompressing its key was a
+//! third of the point decompressions a verification does.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use vellum_protocol::crypto::{self, SignedItem};
+use vellum_protocol::crypto::{self, CheckedItem};
 use vellum_protocol::ledger::SignatureCheck;
-use vellum_protocol::{Domain, Hash, SignedTransaction};
+use vellum_protocol::{CheckedKey, Domain, Hash, PublicKey, SignedTransaction};
+
+/// Most sender keys kept decompressed (about 200 bytes each).
+pub const KEY_CAPACITY: usize = 32_768;
 
 /// Counters of the cache's work since it was made (for metrics and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,6 +40,7 @@ pub struct CacheStats {
 pub struct SignatureCache {
     capacity: usize,
     known: Mutex<Fifo>,
+    keys: Mutex<HashMap<PublicKey, CheckedKey>>,
     hits: AtomicU64,
     checked: AtomicU64,
     batches: AtomicU64,
@@ -51,6 +59,7 @@ impl SignatureCache {
         SignatureCache {
             capacity,
             known: Mutex::new(Fifo::default()),
+            keys: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             checked: AtomicU64::new(0),
             batches: AtomicU64::new(0),
@@ -84,7 +93,7 @@ impl SignatureCache {
 
     /// One answer per `(hash, transaction)`: true if the signature verifies. `hash` must be
     /// the transaction's [`SignedTransaction::hash`]. Unknown transactions are verified in one
-    /// [`crypto::verify_batch`] call, outside the lock, and the good ones are remembered.
+    /// [`crypto::verify_batch_checked`] call, outside the lock, and the good ones are remembered.
     pub fn verify_hashed(&self, items: &[(Hash, &SignedTransaction)]) -> Vec<bool> {
         let mut answers = vec![false; items.len()];
         let unknown: Vec<usize> = {
@@ -101,29 +110,69 @@ impl SignatureCache {
         if unknown.is_empty() {
             return answers;
         }
+        let keys = self.checked_keys(unknown.iter().map(|&i| &items[i].1.tx.sender));
         let bodies: Vec<Vec<u8>> = unknown.iter().map(|&i| items[i].1.signing_body()).collect();
-        let signed: Vec<SignedItem<'_>> = unknown
+        // Transactions whose key is no valid key stay refused without entering the batch.
+        let batch: Vec<(usize, CheckedItem<'_>)> = unknown
             .iter()
+            .zip(&keys)
             .zip(&bodies)
-            .map(|(&i, body)| SignedItem {
-                key: &items[i].1.tx.sender,
-                domain: Domain::Transaction,
-                body,
-                signature: &items[i].1.signature,
+            .filter_map(|((&i, key), body)| {
+                Some((
+                    i,
+                    CheckedItem {
+                        key: key.as_ref()?,
+                        domain: Domain::Transaction,
+                        body,
+                        signature: &items[i].1.signature,
+                    },
+                ))
             })
             .collect();
-        let verified = crypto::verify_batch(&signed);
+        let signed: Vec<CheckedItem<'_>> = batch.iter().map(|(_, item)| *item).collect();
+        let verified = crypto::verify_batch_checked(&signed);
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.checked
             .fetch_add(unknown.len() as u64, Ordering::Relaxed);
         let mut known = self.lock();
-        for (&i, ok) in unknown.iter().zip(verified) {
+        for (&(i, _), ok) in batch.iter().zip(verified) {
             if ok {
                 answers[i] = true;
                 known.insert(items[i].0, self.capacity);
             }
         }
         answers
+    }
+
+    /// Each key decompressed and checked, from the key cache where it is there; `None` for a
+    /// key no signature can be valid under (not remembered).
+    fn checked_keys<'k>(
+        &self,
+        senders: impl Iterator<Item = &'k PublicKey>,
+    ) -> Vec<Option<CheckedKey>> {
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        senders
+            .map(|sender| {
+                if let Some(key) = keys.get(sender) {
+                    return Some(*key);
+                }
+                let key = CheckedKey::new(sender).ok()?;
+                if keys.len() >= KEY_CAPACITY {
+                    keys.clear();
+                }
+                keys.insert(*sender, key);
+                Some(key)
+            })
+            .collect()
+    }
+
+    /// How many sender keys are kept decompressed.
+    #[cfg(test)]
+    pub(crate) fn key_count(&self) -> usize {
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Remembers `hash` as verified, as if its signature had verified: for tests only, since

@@ -15,13 +15,13 @@
 //!   so every transaction ends with a definite status.
 //!
 //! One signature rule everywhere: single, batch, cache. Admission verifies the signatures of
-//! all new transactions that passed every other check in one [`crypto::verify_batch`] call,
+//! all new transactions that passed every other check in one [`crypto::verify_batch_checked`] call,
 //! which gives, item by item, the answer of single [`crypto::verify`] (the cofactored RFC 8032
 //! rule, see `vellum_protocol::crypto`). Those that verify enter the [`SignatureCache`], which
 //! is the [`SignatureCheck`] the node passes to `apply_block`: a block of known transactions is
 //! not verified again, and its unknown ones are verified in one batch by the same call.
 //!
-//! [`crypto::verify_batch`]: vellum_protocol::crypto::verify_batch
+//! [`crypto::verify_batch_checked`]: vellum_protocol::crypto::verify_batch_checked
 //! [`crypto::verify`]: vellum_protocol::crypto::verify
 //! [`SignatureCheck`]: vellum_protocol::SignatureCheck
 

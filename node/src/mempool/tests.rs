@@ -844,6 +844,30 @@ fn the_cache_agrees_with_single_verification_on_edge_cases() {
 }
 
 #[test]
+fn a_senders_key_is_decompressed_once_and_a_bad_one_never_kept() {
+    let c = Chain::new();
+    let cache = SignatureCache::new(100);
+    let first = vec![c.transfer(0, 1, 1, 0), c.transfer(1, 0, 1, 0)];
+    assert_eq!(cache.verified(&first), vec![true, true]);
+    assert_eq!(cache.key_count(), 2);
+    // The same senders again: their kept keys verify the new signatures, and a forged one by a
+    // kept key is still refused.
+    let again = vec![
+        c.transfer(0, 1, 2, 1),
+        corrupt(c.transfer(1, 0, 2, 1)),
+        c.transfer(2, 0, 1, 0),
+    ];
+    assert_eq!(cache.verified(&again), vec![true, false, true]);
+    assert_eq!(cache.key_count(), 3);
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut weak = c.transfer(3, 0, 1, 0);
+    weak.tx.sender = PublicKey(identity);
+    assert_eq!(cache.verified(&[weak]), vec![false]);
+    assert_eq!(cache.key_count(), 3, "a key of small order is not kept");
+}
+
+#[test]
 fn the_cache_forgets_the_oldest_beyond_its_capacity() {
     let cache = SignatureCache::new(2);
     let h = |i: u8| Hash([i; 32]);

@@ -2,6 +2,7 @@
 
 mod admission;
 pub mod backend;
+pub(crate) mod intake;
 pub mod run;
 pub mod shared;
 pub mod views;

@@ -20,18 +20,22 @@ use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
 
 use super::admission;
 use super::backend::NodeBackend;
+use super::intake;
 use super::shared::{Evicted, Shared};
 use super::views;
 use crate::driver::{Driver, DriverConfig, Effect};
 use crate::home::NodeHome;
 use crate::mempool::{Mempool, MempoolConfig, Removal};
 use crate::metrics::{self, Metrics};
-use crate::network::{BlockSource, Network, NetworkConfig, NetworkEvent, NetworkHandle};
+use crate::network::{BlockSource, Network, NetworkConfig, NetworkHandle};
 use crate::rpc::server::{RpcLimits, start_rpc};
 use crate::store::{ChainIdentity, Store};
 
 /// Most blocks asked of a peer in one sync request.
 const SYNC_BATCH: u32 = 64;
+/// A sync answer of at least this many blocks has the next request sent before it is applied
+/// (at the tip an answer holds one or two blocks; more mean the node is catching up).
+const PREFETCH_AFTER: usize = 4;
 
 /// Milliseconds since the Unix epoch: the node's clock, which the pure crates never read.
 pub fn now_ms() -> u64 {
@@ -218,19 +222,9 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         });
         tokio::select! {
             _ = &mut shutdown => break,
-            Some(event) = net_events.recv() => match event {
-                NetworkEvent::Consensus(msg) => driver.on_message(msg, now_ms(), &mut effects),
-                NetworkEvent::Transactions(txs) => {
-                    driver.submit(txs, now_ms(), &mut effects);
-                }
-                NetworkEvent::PeerConnected(peer) => {
-                    tracing::info!(%peer, "peer connected");
-                    // A peer may be ahead (this node was down): ask it for what follows.
-                    effects.push(Effect::Sync { from_height: driver.state().height() + 1 });
-                }
-                NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
-                NetworkEvent::PeerRefused(peer) => tracing::warn!(%peer, "refused a peer that is not a validator or observer"),
-            },
+            Some(event) = net_events.recv() => {
+                intake::take_events(event, &mut net_events, &mut driver, now_ms, &mut effects);
+            }
             Some(command) = command_rx.recv() => {
                 admission::take_commands(
                     command,
@@ -245,6 +239,14 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
             }
             Some(blocks) = sync_rx.recv() => {
                 syncing = false;
+                // Several blocks at once: this node is far behind. Ask for the next ones now,
+                // so they travel while these are verified and applied.
+                if blocks.len() >= PREFETCH_AFTER
+                    && let Some((last, _)) = blocks.last()
+                {
+                    syncing = true;
+                    spawn_sync(net.clone(), last.height() + 1, sync_tx.clone());
+                }
                 driver.on_synced(blocks, now_ms(), &mut effects);
             }
             _ = tokio::time::sleep(wait), if next_timer.is_some() => {

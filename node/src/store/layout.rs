@@ -69,6 +69,15 @@ pub struct WriteSet {
     pub writes: Vec<Write>,
 }
 
+impl Write {
+    /// The column and key written.
+    pub fn target(&self) -> (Column, &[u8]) {
+        match self {
+            Write::Put(column, key, _) | Write::Delete(column, key) => (*column, key),
+        }
+    }
+}
+
 impl WriteSet {
     pub fn with_capacity(n: usize) -> Self {
         WriteSet {

@@ -89,7 +89,11 @@ impl ColumnStore for RocksStore {
         self.db.get_cf(self.cf(column), key).map_err(io)
     }
 
-    fn write(&self, writes: WriteSet, sync: bool) -> Result<(), StoreError> {
+    fn write(&self, mut writes: WriteSet, sync: bool) -> Result<(), StoreError> {
+        // Each column's memtable is a skip list that starts its search from where the last
+        // insert went: keys in ascending order are found near it instead of from the top. The
+        // sort is stable, so a key written twice keeps its last value.
+        writes.writes.sort_by(|a, b| a.target().cmp(&b.target()));
         let mut batch = WriteBatch::default();
         for write in &writes.writes {
             match write {

@@ -43,3 +43,27 @@ fn a_directory_in_another_storage_format_is_refused() {
         }
     );
 }
+
+#[test]
+fn a_key_written_twice_in_one_batch_keeps_its_last_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path()).unwrap();
+    let mut w = WriteSet::default();
+    // Out of key order, so the batch is sorted before it is written.
+    w.put(Column::History, b"z".to_vec(), b"1".to_vec());
+    w.put(Column::History, b"a".to_vec(), b"1".to_vec());
+    w.put(Column::History, b"z".to_vec(), b"2".to_vec());
+    w.put(Column::History, b"a".to_vec(), b"2".to_vec());
+    w.delete(Column::History, b"a".to_vec());
+    w.put(Column::Txs, b"a".to_vec(), b"other column".to_vec());
+    store.write(w, true).unwrap();
+    assert_eq!(
+        store.get(Column::History, b"z").unwrap(),
+        Some(b"2".to_vec())
+    );
+    assert_eq!(store.get(Column::History, b"a").unwrap(), None);
+    assert_eq!(
+        store.get(Column::Txs, b"a").unwrap(),
+        Some(b"other column".to_vec())
+    );
+}

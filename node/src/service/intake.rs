@@ -1,0 +1,70 @@
+//! Network events, taken together: every event already waiting behind the first is handled in
+//! the same turn, and consecutive transaction batches from peers are admitted in one mempool
+//! call.
+//!
+//! Each peer gossips what its RPC clients submitted, one batch per admission; under load a node
+//! receives many small batches between two turns of its task. Admitting them one by one
+//! verifies signatures in batches of a few, where a batch of hundreds costs half as much per
+//! signature. Order is kept: a consensus message is handled after the transactions that arrived
+//! before it, since those are admitted first.
+
+use tokio::sync::mpsc;
+use vellum_protocol::SignedTransaction;
+
+use super::admission::MAX_COALESCED;
+use crate::driver::{Driver, Effect};
+use crate::network::NetworkEvent;
+
+/// Most network events handled in one turn (timers and commands wait no longer than this).
+pub const MAX_EVENTS_PER_TURN: usize = 256;
+
+/// Handles `first` and the events already queued behind it.
+pub fn take_events(
+    first: NetworkEvent,
+    events: &mut mpsc::Receiver<NetworkEvent>,
+    driver: &mut Driver,
+    now_ms: impl Fn() -> u64,
+    effects: &mut Vec<Effect>,
+) {
+    let mut txs: Vec<SignedTransaction> = Vec::new();
+    let mut taken = 0;
+    let mut next = Some(first);
+    while let Some(event) = next.take() {
+        taken += 1;
+        match event {
+            NetworkEvent::Transactions(batch) => txs.extend(batch),
+            other => {
+                if !txs.is_empty() {
+                    driver.submit(std::mem::take(&mut txs), now_ms(), effects);
+                }
+                on_event(other, driver, now_ms(), effects);
+            }
+        }
+        if taken < MAX_EVENTS_PER_TURN && txs.len() < MAX_COALESCED {
+            next = events.try_recv().ok();
+        }
+    }
+    if !txs.is_empty() {
+        driver.submit(txs, now_ms(), effects);
+    }
+}
+
+fn on_event(event: NetworkEvent, driver: &mut Driver, now_ms: u64, effects: &mut Vec<Effect>) {
+    match event {
+        NetworkEvent::Consensus(msg) => driver.on_message(msg, now_ms, effects),
+        NetworkEvent::Transactions(txs) => {
+            driver.submit(txs, now_ms, effects);
+        }
+        NetworkEvent::PeerConnected(peer) => {
+            tracing::info!(%peer, "peer connected");
+            // A peer may be ahead (this node was down): ask it for what follows.
+            effects.push(Effect::Sync {
+                from_height: driver.state().height() + 1,
+            });
+        }
+        NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
+        NetworkEvent::PeerRefused(peer) => {
+            tracing::warn!(%peer, "refused a peer that is not a validator or observer")
+        }
+    }
+}
