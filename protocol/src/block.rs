@@ -94,6 +94,10 @@ impl Block {
 }
 
 impl Encode for Block {
+    fn size_hint(&self) -> usize {
+        // The header and a certificate of a few signatures, then the transactions.
+        1024 + self.txs.iter().map(|tx| tx.size_hint()).sum::<usize>()
+    }
     fn encode(&self, w: &mut Writer) {
         self.header.encode(w);
         w.option(self.last_commit.as_ref(), |w, c| c.encode(w));

@@ -234,8 +234,13 @@ impl<'a> Reader<'a> {
 /// A value with a canonical encoding.
 pub trait Encode {
     fn encode(&self, w: &mut Writer);
+    /// About how many bytes the encoding takes, so [`Encode::to_bytes`] allocates once instead
+    /// of growing its buffer step by step (transactions are encoded on every hash).
+    fn size_hint(&self) -> usize {
+        0
+    }
     fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+        let mut w = Writer::with_capacity(self.size_hint());
         self.encode(&mut w);
         w.into_bytes()
     }

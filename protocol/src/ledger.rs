@@ -36,6 +36,12 @@ pub const VALIDATOR_CHANGE_DELAY: u64 = 2;
 pub trait SignatureCheck {
     /// One answer per transaction, in order.
     fn verified(&self, txs: &[SignedTransaction]) -> Vec<bool>;
+    /// As [`SignatureCheck::verified`], given each transaction's hash (which a cache keyed by
+    /// hash then need not compute again). `hashes[i]` must be `txs[i].hash()`.
+    fn verified_hashed(&self, txs: &[SignedTransaction], hashes: &[Hash]) -> Vec<bool> {
+        debug_assert_eq!(txs.len(), hashes.len());
+        self.verified(txs)
+    }
 }
 
 /// Verifies every signature, in one batch.
@@ -216,7 +222,7 @@ pub fn apply_block(
         });
     }
     check_last_commit(state, block)?;
-    let verified = sigs.verified(&block.txs);
+    let verified = sigs.verified_hashed(&block.txs, &hashes);
 
     let mut next = state.clone();
     let mut receipts = Vec::with_capacity(block.txs.len());

@@ -57,6 +57,12 @@ impl Operation {
 }
 
 impl Encode for Operation {
+    fn size_hint(&self) -> usize {
+        match self {
+            Operation::Transfer { memo, .. } => 1 + 20 + 16 + 4 + memo.len(),
+            _ => 1 + 32 + 16,
+        }
+    }
     fn encode(&self, w: &mut Writer) {
         match self {
             Operation::Transfer { to, amount, memo } => {
@@ -161,6 +167,9 @@ impl Transaction {
 }
 
 impl Encode for Transaction {
+    fn size_hint(&self) -> usize {
+        4 + self.chain_id.len() + 32 + 8 + 8 + self.op.size_hint()
+    }
     fn encode(&self, w: &mut Writer) {
         w.str(&self.chain_id);
         self.sender.encode(w);
@@ -221,6 +230,9 @@ impl SignedTransaction {
 }
 
 impl Encode for SignedTransaction {
+    fn size_hint(&self) -> usize {
+        self.tx.size_hint() + 64
+    }
     fn encode(&self, w: &mut Writer) {
         self.tx.encode(w);
         self.signature.encode(w);

@@ -585,6 +585,18 @@ proptest! {
         check_encoding(&tx)?;
     }
 
+    /// The size hint never undershoots a transaction's encoding by more than the widest
+    /// operation, and is exact for transfers (so encoding one allocates once).
+    #[test]
+    fn a_transactions_size_hint_fits_its_encoding(tx in signed_tx()) {
+        let len = tx.to_bytes().len();
+        if matches!(tx.tx.op, Operation::Transfer { .. }) {
+            prop_assert_eq!(tx.size_hint(), len);
+        } else {
+            prop_assert!(tx.size_hint() >= len);
+        }
+    }
+
     #[test]
     fn blocks_encode_canonically(b in block()) {
         check_encoding(&b)?;

@@ -454,7 +454,8 @@ impl Driver {
             tracing::error!(height, error = %e, "cannot store a committed block; stopping");
             panic!("cannot store committed block {height}: {e}");
         }
-        let included: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        // Receipt i is transaction i's (the store checked it): no need to hash them again.
+        let included: Vec<Hash> = receipts.iter().map(|r| r.tx_hash).collect();
         self.state = after;
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);

@@ -208,6 +208,10 @@ impl SignatureCheck for SignatureCache {
         let items: Vec<(Hash, &SignedTransaction)> = txs.iter().map(|t| (t.hash(), t)).collect();
         self.verify_hashed(&items)
     }
+    fn verified_hashed(&self, txs: &[SignedTransaction], hashes: &[Hash]) -> Vec<bool> {
+        let items: Vec<(Hash, &SignedTransaction)> = hashes.iter().copied().zip(txs).collect();
+        self.verify_hashed(&items)
+    }
 }
 
 impl fmt::Debug for SignatureCache {

@@ -868,6 +868,17 @@ fn a_senders_key_is_decompressed_once_and_a_bad_one_never_kept() {
 }
 
 #[test]
+fn given_hashes_the_cache_answers_as_without_them() {
+    let c = Chain::new();
+    let txs = vec![c.transfer(0, 1, 1, 0), corrupt(c.transfer(1, 0, 1, 0))];
+    let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+    let cache = SignatureCache::new(10);
+    assert_eq!(cache.verified_hashed(&txs, &hashes), vec![true, false]);
+    assert_eq!(SignatureCache::new(10).verified(&txs), vec![true, false]);
+    assert!(cache.contains(&hashes[0]) && !cache.contains(&hashes[1]));
+}
+
+#[test]
 fn the_cache_forgets_the_oldest_beyond_its_capacity() {
     let cache = SignatureCache::new(2);
     let h = |i: u8| Hash([i; 32]);

@@ -112,6 +112,12 @@ pub fn decode_bounded<T: Decode>(
 }
 
 impl Encode for ConsensusMessage {
+    fn size_hint(&self) -> usize {
+        match self {
+            ConsensusMessage::Proposal { block, .. } => 256 + block.size_hint(),
+            ConsensusMessage::Vote(_) => 256,
+        }
+    }
     fn encode(&self, w: &mut Writer) {
         match self {
             ConsensusMessage::Proposal { proposal, block } => {
@@ -168,6 +174,9 @@ impl TxBatch {
 }
 
 impl Encode for TxBatch {
+    fn size_hint(&self) -> usize {
+        4 + self.0.iter().map(|tx| tx.size_hint()).sum::<usize>()
+    }
     fn encode(&self, w: &mut Writer) {
         w.list(&self.0, |w, tx| tx.encode(w));
     }

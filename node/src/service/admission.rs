@@ -73,26 +73,24 @@ async fn admit(
         all.extend(txs);
     }
     let results = driver.submit(all.clone(), now_ms, effects);
-    let admitted: Vec<SignedTransaction> = all
-        .into_iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_ok())
-        .map(|(t, _)| t)
-        .collect();
+    let mut admitted: Vec<SignedTransaction> = Vec::with_capacity(all.len());
+    for (tx, result) in all.into_iter().zip(&results) {
+        if let Ok(hash) = result {
+            let info = TxInfo {
+                hash: *hash,
+                status: TxStatus::Pending,
+                tx: None,
+            };
+            let _ = shared.txs.send(info);
+            admitted.push(tx);
+        }
+    }
     let mut results = results.into_iter();
     for (len, reply) in replies {
         let _ = reply.send(results.by_ref().take(len).collect());
     }
     if admitted.is_empty() {
         return;
-    }
-    for t in &admitted {
-        let info = TxInfo {
-            hash: t.hash(),
-            status: TxStatus::Pending,
-            tx: None,
-        };
-        let _ = shared.txs.send(info);
     }
     if let Err(e) = net.broadcast_txs(admitted).await {
         tracing::warn!(error = %e, "cannot gossip transactions");

@@ -80,7 +80,7 @@ pub fn build_block(
         if chunk.is_empty() {
             break;
         }
-        let verified = sigs.verified(&chunk);
+        let verified = sigs.verified_hashed(&chunk, &chunk_hashes);
         for (i, (stx, hash)) in chunk.into_iter().zip(chunk_hashes).enumerate() {
             if !verified.get(i).copied().unwrap_or(false) || draft.txs.len() >= max_txs {
                 continue;
