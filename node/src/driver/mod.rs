@@ -230,6 +230,10 @@ impl Driver {
 
     /// A timer set by [`Effect::ScheduleTimeout`] fired.
     pub fn on_timeout(&mut self, timeout: Timeout, now_ms: u64, effects: &mut Vec<Effect>) {
+        // A height this node committed from sync is over, though the core was never told.
+        if timeout.height <= self.state.height() {
+            return;
+        }
         self.feed(now_ms, Input::Timeout(timeout), effects);
     }
 
@@ -253,13 +257,17 @@ impl Driver {
         }
     }
 
-    /// Blocks with certificates fetched from a peer, in height order.
+    /// Blocks with certificates fetched from a peer, in height order. Each is applied and
+    /// committed without running consensus for its height (a certificate already decided it):
+    /// no proposal is built, no vote signed or broadcast, no safety state written for a height
+    /// that is over. Consensus starts once, after the last one.
     pub fn on_synced(
         &mut self,
         blocks: Vec<(Block, CommitCertificate)>,
         now_ms: u64,
         effects: &mut Vec<Effect>,
     ) {
+        let mut committed = false;
         for (block, cert) in blocks {
             if block.height() != self.state.height() + 1 || block.hash() != cert.block {
                 continue;
@@ -277,19 +285,29 @@ impl Driver {
                     height = block.height(),
                     "a synced certificate does not verify"
                 );
-                return;
+                break;
             }
-            let block = Arc::new(block);
-            self.bodies.insert(block.clone());
+            let height = block.height();
+            self.bodies.insert(Arc::new(block));
             if !self.validate(cert.block) {
-                tracing::warn!(
-                    height = block.height(),
-                    "a synced block breaks the ledger rule"
-                );
-                return;
+                tracing::warn!(height, "a synced block breaks the ledger rule");
+                break;
             }
-            self.start_next_height(now_ms, effects);
-            self.feed(now_ms, Input::Decided(cert), effects);
+            let hash = cert.block;
+            if !self.store_commit(now_ms, height, hash, cert, effects) {
+                break;
+            }
+            committed = true;
+        }
+        if committed {
+            self.after_commit(now_ms, effects);
+            // Messages kept for what is now the next height are current.
+            let next = self.state.height() + 1;
+            if self.future.iter().any(|m| height_of(m) <= next) {
+                for msg in std::mem::take(&mut self.future) {
+                    self.on_message(msg, now_ms, effects);
+                }
+            }
         }
     }
 
@@ -444,9 +462,24 @@ impl Driver {
         certificate: CommitCertificate,
         effects: &mut Vec<Effect>,
     ) {
+        if self.store_commit(now_ms, height, hash, certificate, effects) {
+            self.after_commit(now_ms, effects);
+        }
+    }
+
+    /// Applies and stores a decided block and tells the node about it; false (nothing
+    /// changed) if the block cannot be applied.
+    fn store_commit(
+        &mut self,
+        now_ms: u64,
+        height: u64,
+        hash: Hash,
+        certificate: CommitCertificate,
+        effects: &mut Vec<Effect>,
+    ) -> bool {
         if !self.validate(hash) {
             tracing::error!(height, block = %hash, "consensus decided a block this node cannot apply");
-            return;
+            return false;
         }
         let (block, after, receipts) = self.bodies.take_valid(&hash).expect("validated above");
         let commit = BlockCommit::new(&block, &receipts, &certificate, &after);
@@ -472,6 +505,12 @@ impl Driver {
         self.last_commit_ms = now_ms;
         self.started = None;
         self.future_since_ms = None;
+        true
+    }
+
+    /// After a commit: the next height starts at once if transactions wait, else at the
+    /// heartbeat.
+    fn after_commit(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
         if self.mempool.has_ready(&self.state) {
             self.start_next_height(now_ms, effects);
         } else if self.config.heartbeat_ms > 0 {

@@ -359,9 +359,104 @@ fn peer_batches_waiting_together_are_admitted_with_one_signature_batch() {
     let first = NetworkEvent::Transactions(vec![net.transfer(0, 10)]);
     let mut effects = Vec::new();
     let now = net.now;
-    take_events(first, &mut queue, &mut net.drivers[1], || now, &mut effects);
+    take_events(
+        first,
+        &mut queue,
+        false,
+        &mut net.drivers[1],
+        || now,
+        &mut effects,
+    );
     let cache = net.drivers[1].mempool().signature_cache().stats();
     assert_eq!((cache.checked, cache.batches), (4, 1));
     assert_eq!(net.drivers[1].mempool().len(), 4);
     assert!(queue.try_recv().is_err(), "every waiting event was taken");
+}
+
+#[test]
+fn synced_blocks_are_committed_without_consensus_for_their_heights() {
+    let mut net = Net::new(4);
+    for nonce in 0..5 {
+        let tx = net.transfer(nonce, 10);
+        for i in 0..4 {
+            net.submit(i, tx.clone());
+        }
+        net.run_until(|n| n.drivers.iter().all(|d| d.state().height() > nonce));
+    }
+    let height = net.drivers[0].state().height();
+    assert!(height >= 5);
+    // A validator whose store was lost starts again from genesis and is handed the chain.
+    let fresh = Arc::new(MemoryStore::new());
+    let first = &net.stores[0];
+    let chain = first.chain().unwrap().unwrap();
+    let genesis_state = LedgerState::from_genesis(&genesis(&net.keys, &net.user)).unwrap();
+    fresh.init_genesis(&chain, &genesis_state).unwrap();
+    let mut behind = Net::open(&fresh, &net.keys[3], net.now);
+    let blocks: Vec<_> = (1..=height)
+        .map(|h| {
+            let block = first.block(h).unwrap().unwrap();
+            let cert = first.certificate(h).unwrap().unwrap();
+            (block, cert)
+        })
+        .collect();
+    let mut effects = Vec::new();
+    behind.on_synced(blocks, net.now, &mut effects);
+    assert_eq!(behind.state().height(), height);
+    assert_eq!(
+        behind.state().state_root(),
+        net.drivers[0].state().state_root()
+    );
+    for h in 1..=height {
+        assert_eq!(fresh.block(h).unwrap(), first.block(h).unwrap());
+    }
+    let committed = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Committed(_)))
+        .count();
+    assert_eq!(committed as u64, height);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Broadcast(_))),
+        "nothing is proposed or voted for heights a certificate decided"
+    );
+    // A stale timeout of a height committed from sync does nothing.
+    let mut later = Vec::new();
+    let stale = Timeout {
+        height: 1,
+        round: 0,
+        step: vellum_consensus::Step::Propose,
+    };
+    behind.on_timeout(stale, net.now + 10_000, &mut later);
+    assert!(later.is_empty());
+}
+
+#[test]
+fn a_node_catching_up_leaves_peers_transactions_to_them() {
+    use crate::network::NetworkEvent;
+    use crate::service::intake::take_events;
+
+    let mut net = Net::new(4);
+    let (events, mut queue) = tokio::sync::mpsc::channel(16);
+    events
+        .try_send(NetworkEvent::Transactions(vec![net.transfer(1, 10)]))
+        .unwrap();
+    let first = NetworkEvent::Transactions(vec![net.transfer(0, 10)]);
+    let mut effects = Vec::new();
+    let now = net.now;
+    take_events(
+        first,
+        &mut queue,
+        true,
+        &mut net.drivers[1],
+        || now,
+        &mut effects,
+    );
+    assert!(net.drivers[1].mempool().is_empty());
+    assert_eq!(
+        net.drivers[1].mempool().signature_cache().stats().checked,
+        0
+    );
+    assert!(
+        queue.try_recv().is_err(),
+        "the batches were taken, not left queued"
+    );
 }

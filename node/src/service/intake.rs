@@ -18,10 +18,14 @@ use crate::network::NetworkEvent;
 /// Most network events handled in one turn (timers and commands wait no longer than this).
 pub const MAX_EVENTS_PER_TURN: usize = 256;
 
-/// Handles `first` and the events already queued behind it.
+/// Handles `first` and the events already queued behind it. While `catching_up` (far behind
+/// the chain, fetching blocks), transaction batches are dropped: they belong to a chain this
+/// node has not reached, most are in the blocks it is fetching, and the validators that took
+/// them hold them, so nothing is lost; verifying them would slow the catch-up.
 pub fn take_events(
     first: NetworkEvent,
     events: &mut mpsc::Receiver<NetworkEvent>,
+    catching_up: bool,
     driver: &mut Driver,
     now_ms: impl Fn() -> u64,
     effects: &mut Vec<Effect>,
@@ -32,6 +36,7 @@ pub fn take_events(
     while let Some(event) = next.take() {
         taken += 1;
         match event {
+            NetworkEvent::Transactions(_) if catching_up => {}
             NetworkEvent::Transactions(batch) => txs.extend(batch),
             other => {
                 if !txs.is_empty() {

@@ -205,6 +205,8 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let (sync_tx, mut sync_rx) = mpsc::channel::<Vec<(Block, CommitCertificate)>>(4);
     let mut syncing = false;
+    // Whether the last sync answer said this node is far behind (see `PREFETCH_AFTER`).
+    let mut catching_up = false;
     // The heartbeat's next deadline, when the driver asked to be woken.
     let mut wake_at: Option<u64> = None;
     // When this node last asked its peers for blocks because it had committed nothing.
@@ -223,7 +225,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         tokio::select! {
             _ = &mut shutdown => break,
             Some(event) = net_events.recv() => {
-                intake::take_events(event, &mut net_events, &mut driver, now_ms, &mut effects);
+                intake::take_events(event, &mut net_events, catching_up, &mut driver, now_ms, &mut effects);
             }
             Some(command) = command_rx.recv() => {
                 admission::take_commands(
@@ -240,7 +242,10 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
             Some(blocks) = sync_rx.recv() => {
                 syncing = false;
                 // Several blocks at once: this node is far behind. Ask for the next ones now,
-                // so they travel while these are verified and applied.
+                // so they travel while these are verified and applied; until it is level, the
+                // transactions peers gossip are left to them (they are for a chain this node
+                // has not reached: most of them are in the blocks it is fetching).
+                catching_up = blocks.len() >= PREFETCH_AFTER;
                 if blocks.len() >= PREFETCH_AFTER
                     && let Some((last, _)) = blocks.last()
                 {
