@@ -4,9 +4,10 @@
 //!
 //! Each peer gossips what its RPC clients submitted, one batch per admission; under load a node
 //! receives many small batches between two turns of its task. Admitting them one by one
-//! verifies signatures in batches of a few, where a batch of hundreds costs half as much per
-//! signature. Order is kept: a consensus message is handled after the transactions that arrived
-//! before it, since those are admitted first.
+//! verifies signatures in batches of a few, where larger batches cost less per signature.
+//! Consensus messages of the turn go first, the transactions after them: a vote does not wait
+//! for a signature batch, and a proposal that holds some of the transactions verifies them
+//! once (the admission then finds them in the signature cache).
 
 use tokio::sync::mpsc;
 use vellum_protocol::SignedTransaction;
@@ -38,12 +39,7 @@ pub fn take_events(
         match event {
             NetworkEvent::Transactions(_) if catching_up => {}
             NetworkEvent::Transactions(batch) => txs.extend(batch),
-            other => {
-                if !txs.is_empty() {
-                    driver.submit(std::mem::take(&mut txs), now_ms(), effects);
-                }
-                on_event(other, driver, now_ms(), effects);
-            }
+            other => on_event(other, driver, now_ms(), effects),
         }
         if taken < MAX_EVENTS_PER_TURN && txs.len() < MAX_COALESCED {
             next = events.try_recv().ok();
