@@ -139,6 +139,7 @@ pub fn blocks(blocks: &[Arrival], w: Window) -> BlocksView {
             txs as f64 / inside.len() as f64
         },
         max_txs: inside.iter().map(|b| b.txs).max().unwrap_or(0),
+        later_rounds: inside.iter().filter(|b| b.round > 0).count(),
         interval: Summary::of(intervals(blocks, w)),
     }
 }

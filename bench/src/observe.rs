@@ -24,6 +24,8 @@ pub struct Arrival {
     pub txs: u32,
     /// The proposer's timestamp.
     pub time_ms: u64,
+    /// The round its certificate was made in (0: decided in the first round).
+    pub round: u32,
 }
 
 /// Reconnections allowed before the observer gives up.
@@ -162,6 +164,7 @@ impl Watch {
             hash: block.hash,
             txs: block.tx_hashes.len() as u32,
             time_ms: block.time_ms,
+            round: block.commit.as_ref().map_or(0, |c| c.round),
         };
         self.blocks
             .lock()

@@ -67,6 +67,7 @@ fn arrival(t0: Instant, ms: u64, height: u64, hash: u8) -> Arrival {
         hash: Hash([hash; 32]),
         txs: height as u32,
         time_ms: 1_000 + ms,
+        round: u32::from(height.is_multiple_of(3)),
     }
 }
 
@@ -82,6 +83,7 @@ fn blocks_in_the_window_give_the_cadence() {
     };
     let b = blocks(&arrivals, w);
     assert_eq!((b.in_window, b.max_txs), (3, 4));
+    assert_eq!(b.later_rounds, 1, "height 3 was decided in round 1");
     assert_eq!(b.per_second, 3.0);
     assert_eq!(
         intervals(&arrivals, w),

@@ -125,6 +125,8 @@ pub struct BlocksView {
     pub per_second: f64,
     pub mean_txs: f64,
     pub max_txs: u32,
+    /// Heights decided after round 0 (a round failed: a proposal or votes came too late).
+    pub later_rounds: usize,
     /// Time between consecutive arrivals.
     pub interval: Summary,
 }
