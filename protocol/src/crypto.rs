@@ -306,7 +306,7 @@ pub struct CheckedItem<'a> {
 /// same keys again should keep [`CheckedKey`]s and use [`verify_batch_checked`].
 pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
     let keys: Vec<Option<CheckedKey>> = items.iter().map(|i| CheckedKey::new(i.key).ok()).collect();
-    let checked: Vec<(usize, CheckedItem<'_>)> = items
+    let (indices, checked): (Vec<usize>, Vec<CheckedItem<'_>>) = items
         .iter()
         .zip(&keys)
         .enumerate()
@@ -322,11 +322,10 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
                 },
             ))
         })
-        .collect();
-    let list: Vec<CheckedItem<'_>> = checked.iter().map(|(_, item)| *item).collect();
+        .unzip();
     let mut answers = vec![false; items.len()];
-    for ((index, _), ok) in checked.iter().zip(verify_batch_checked(&list)) {
-        answers[*index] = ok;
+    for (index, ok) in indices.into_iter().zip(verify_batch_checked(&checked)) {
+        answers[index] = ok;
     }
     answers
 }
@@ -398,6 +397,22 @@ pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
 mod tests {
     use super::*;
 
+    /// For each seed, a key, the body `body(seed)` and its transaction signature by that key.
+    fn signed_by(
+        seeds: impl Iterator<Item = u8>,
+        body: impl Fn(u8) -> Vec<u8>,
+    ) -> (Vec<PublicKey>, Vec<Vec<u8>>, Vec<Signature>) {
+        let mut set = (Vec::new(), Vec::new(), Vec::new());
+        for seed in seeds {
+            let kp = Keypair::from_seed(&[seed; 32]);
+            let b = body(seed);
+            set.2.push(kp.sign(Domain::Transaction, &b));
+            set.0.push(kp.public());
+            set.1.push(b);
+        }
+        set
+    }
+
     fn item<'a>(k: &'a PublicKey, body: &'a [u8], s: &'a Signature) -> SignedItem<'a> {
         SignedItem {
             key: k,
@@ -420,14 +435,7 @@ mod tests {
 
     #[test]
     fn batch_and_single_agree_on_good_and_bad_items() {
-        let kps: Vec<Keypair> = (0..8u8).map(|i| Keypair::from_seed(&[i; 32])).collect();
-        let keys: Vec<PublicKey> = kps.iter().map(Keypair::public).collect();
-        let bodies: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 10]).collect();
-        let mut sigs: Vec<Signature> = kps
-            .iter()
-            .zip(&bodies)
-            .map(|(k, b)| k.sign(Domain::Transaction, b))
-            .collect();
+        let (keys, bodies, mut sigs) = signed_by(0..8, |i| vec![i; 10]);
         let items: Vec<_> = (0..8)
             .map(|i| item(&keys[i], &bodies[i], &sigs[i]))
             .collect();
@@ -465,16 +473,7 @@ mod tests {
         let key = kp.public();
         assert_eq!(verify(&key, Domain::Transaction, body, &sig), Ok(()));
         for round in 0..16u8 {
-            let kps: Vec<Keypair> = (0..3u8)
-                .map(|i| Keypair::from_seed(&[100 + i; 32]))
-                .collect();
-            let keys: Vec<PublicKey> = kps.iter().map(Keypair::public).collect();
-            let bodies: Vec<Vec<u8>> = (0..3u8).map(|i| vec![round, i]).collect();
-            let sigs: Vec<Signature> = kps
-                .iter()
-                .zip(&bodies)
-                .map(|(k, b)| k.sign(Domain::Transaction, b))
-                .collect();
+            let (keys, bodies, sigs) = signed_by(100..103, |seed| vec![round, seed - 100]);
             let mut items: Vec<_> = (0..3)
                 .map(|i| item(&keys[i], &bodies[i], &sigs[i]))
                 .collect();
@@ -500,14 +499,7 @@ mod tests {
 
     #[test]
     fn checked_keys_give_the_same_answers_as_raw_keys() {
-        let kps: Vec<Keypair> = (0..9u8).map(|i| Keypair::from_seed(&[i; 32])).collect();
-        let keys: Vec<PublicKey> = kps.iter().map(Keypair::public).collect();
-        let bodies: Vec<Vec<u8>> = (0..9u8).map(|i| vec![i; 3]).collect();
-        let mut sigs: Vec<Signature> = kps
-            .iter()
-            .zip(&bodies)
-            .map(|(k, b)| k.sign(Domain::Transaction, b))
-            .collect();
+        let (keys, bodies, mut sigs) = signed_by(0..9, |i| vec![i; 3]);
         sigs[5].0[40] ^= 1;
         let checked: Vec<CheckedKey> = keys.iter().map(|k| CheckedKey::new(k).unwrap()).collect();
         let items: Vec<CheckedItem<'_>> = (0..9)

@@ -301,13 +301,7 @@ impl Driver {
         }
         if committed {
             self.after_commit(now_ms, effects);
-            // Messages kept for what is now the next height are current.
-            let next = self.state.height() + 1;
-            if self.future.iter().any(|m| height_of(m) <= next) {
-                for msg in std::mem::take(&mut self.future) {
-                    self.on_message(msg, now_ms, effects);
-                }
-            }
+            self.hand_over_future(now_ms, effects);
         }
     }
 
@@ -332,8 +326,12 @@ impl Driver {
                 self.execute(now_ms, output, &mut inputs, effects);
             }
         }
-        // A commit made the kept messages current: hand them over (those still ahead are kept
-        // again, older ones dropped).
+        self.hand_over_future(now_ms, effects);
+    }
+
+    /// After a commit the kept messages may be current: hands them over (those still ahead are
+    /// kept again, older ones dropped).
+    fn hand_over_future(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
         let next = self.state.height() + 1;
         if self.future.iter().any(|m| height_of(m) <= next) {
             for msg in std::mem::take(&mut self.future) {

@@ -1,8 +1,8 @@
 //! The verified-signature cache: the hashes of transactions whose signature verified, so that a
 //! transaction admitted to the mempool is not verified again when it arrives in a block.
 //!
-//! Rule: a hash enters the cache only after [`crypto::verify_batch_checked`] accepted its transaction's
-//! signature, and the hash (SHA-256 of the signed encoding, signature included) names exactly
+//! Rule: a hash enters the cache only after [`crypto::verify_batch_checked`] accepted its
+//! transaction's signature, and the hash (SHA-256 of the signed encoding, signature included) names exactly
 //! one signed transaction, so "in the cache" implies "verifies under the one rule". The cache
 //! answers [`SignatureCheck`] for `apply_block` and `build_block`: known transactions are
 //! accepted without work, the rest are verified in one batch and remembered if good. It holds
@@ -113,7 +113,7 @@ impl SignatureCache {
         let keys = self.checked_keys(unknown.iter().map(|&i| &items[i].1.tx.sender));
         let bodies: Vec<Vec<u8>> = unknown.iter().map(|&i| items[i].1.signing_body()).collect();
         // Transactions whose key is no valid key stay refused without entering the batch.
-        let batch: Vec<(usize, CheckedItem<'_>)> = unknown
+        let (indices, signed): (Vec<usize>, Vec<CheckedItem<'_>>) = unknown
             .iter()
             .zip(&keys)
             .zip(&bodies)
@@ -128,14 +128,13 @@ impl SignatureCache {
                     },
                 ))
             })
-            .collect();
-        let signed: Vec<CheckedItem<'_>> = batch.iter().map(|(_, item)| *item).collect();
+            .unzip();
         let verified = crypto::verify_batch_checked(&signed);
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.checked
             .fetch_add(unknown.len() as u64, Ordering::Relaxed);
         let mut known = self.lock();
-        for (&(i, _), ok) in batch.iter().zip(verified) {
+        for (&i, ok) in indices.iter().zip(verified) {
             if ok {
                 answers[i] = true;
                 known.insert(items[i].0, self.capacity);

@@ -1,6 +1,6 @@
 //! Network events, taken together: every event already waiting behind the first is handled in
-//! the same turn, and consecutive transaction batches from peers are admitted in one mempool
-//! call.
+//! the same turn, and the transaction batches peers gossiped in that turn are admitted in one
+//! mempool call (or dropped while the node is catching up).
 //!
 //! Each peer gossips what its RPC clients submitted, one batch per admission; under load a node
 //! receives many small batches between two turns of its task. Admitting them one by one
@@ -39,7 +39,18 @@ pub fn take_events(
         match event {
             NetworkEvent::Transactions(_) if catching_up => {}
             NetworkEvent::Transactions(batch) => txs.extend(batch),
-            other => on_event(other, driver, now_ms(), effects),
+            NetworkEvent::Consensus(msg) => driver.on_message(msg, now_ms(), effects),
+            NetworkEvent::PeerConnected(peer) => {
+                tracing::info!(%peer, "peer connected");
+                // A peer may be ahead (this node was down): ask it for what follows.
+                effects.push(Effect::Sync {
+                    from_height: driver.state().height() + 1,
+                });
+            }
+            NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
+            NetworkEvent::PeerRefused(peer) => {
+                tracing::warn!(%peer, "refused a peer that is not a validator or observer")
+            }
         }
         if taken < MAX_EVENTS_PER_TURN && txs.len() < MAX_COALESCED {
             next = events.try_recv().ok();
@@ -47,25 +58,5 @@ pub fn take_events(
     }
     if !txs.is_empty() {
         driver.submit(txs, now_ms(), effects);
-    }
-}
-
-fn on_event(event: NetworkEvent, driver: &mut Driver, now_ms: u64, effects: &mut Vec<Effect>) {
-    match event {
-        NetworkEvent::Consensus(msg) => driver.on_message(msg, now_ms, effects),
-        NetworkEvent::Transactions(txs) => {
-            driver.submit(txs, now_ms, effects);
-        }
-        NetworkEvent::PeerConnected(peer) => {
-            tracing::info!(%peer, "peer connected");
-            // A peer may be ahead (this node was down): ask it for what follows.
-            effects.push(Effect::Sync {
-                from_height: driver.state().height() + 1,
-            });
-        }
-        NetworkEvent::PeerDisconnected(peer) => tracing::info!(%peer, "peer disconnected"),
-        NetworkEvent::PeerRefused(peer) => {
-            tracing::warn!(%peer, "refused a peer that is not a validator or observer")
-        }
     }
 }

@@ -246,7 +246,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 // transactions peers gossip are left to them (they are for a chain this node
                 // has not reached: most of them are in the blocks it is fetching).
                 catching_up = blocks.len() >= PREFETCH_AFTER;
-                if blocks.len() >= PREFETCH_AFTER
+                if catching_up
                     && let Some((last, _)) = blocks.last()
                 {
                     syncing = true;
@@ -352,10 +352,11 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     Ok(())
 }
 
-/// Fetches blocks from the first peer that has them and hands them to the node task.
 /// How long without a commit before a node asks its peers for newer blocks, and how often.
 const IDLE_SYNC_MS: u64 = 1_000;
 
+/// Fetches blocks from the first peer that has them and hands them to the node task (an empty
+/// list when none has any).
 fn spawn_sync(
     net: NetworkHandle,
     from_height: u64,
