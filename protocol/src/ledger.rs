@@ -25,6 +25,7 @@ use crate::encoding::Encode;
 use crate::receipt::{Receipt, RejectReason};
 use crate::state::LedgerState;
 use crate::transaction::{MAX_TX_BYTES, SignedTransaction};
+use crate::vote::SignedVote;
 
 /// A validator change included in block `h` changes the set that votes on `h + 2`: the set for
 /// `h + 1` is already fixed when block `h` is proposed, since its hash is in block `h + 1`'s
@@ -41,6 +42,11 @@ pub trait SignatureCheck {
     fn verified_hashed(&self, txs: &[SignedTransaction], hashes: &[Hash]) -> Vec<bool> {
         debug_assert_eq!(txs.len(), hashes.len());
         self.verified(txs)
+    }
+    /// Whether this precommit's signature was verified before (the host checked the vote when
+    /// it arrived): a block's `last_commit` then does not verify it again. `false` by default.
+    fn known_precommit(&self, _vote: &SignedVote) -> bool {
+        false
     }
 }
 
@@ -140,7 +146,11 @@ fn check_header(state: &LedgerState, h: &Header) -> Result<(), BlockError> {
 }
 
 /// Checks that the block carries the certificate that committed the previous block.
-fn check_last_commit(state: &LedgerState, block: &Block) -> Result<(), BlockError> {
+fn check_last_commit(
+    state: &LedgerState,
+    block: &Block,
+    sigs: &dyn SignatureCheck,
+) -> Result<(), BlockError> {
     let header = &block.header;
     let Some(cert) = &block.last_commit else {
         if header.height > 1 {
@@ -164,11 +174,12 @@ fn check_last_commit(state: &LedgerState, block: &Block) -> Result<(), BlockErro
             got: header.last_commit_hash,
         });
     }
-    cert.verify(
+    cert.verify_known(
         state.chain_id(),
         header.height - 1,
         state.last_block_hash(),
         last_validators,
+        |vote| sigs.known_precommit(vote),
     )
     .map_err(BlockError::BadLastCommit)
 }
@@ -221,7 +232,7 @@ pub fn apply_block(
             got: header.tx_root,
         });
     }
-    check_last_commit(state, block)?;
+    check_last_commit(state, block, sigs)?;
     let verified = sigs.verified_hashed(&block.txs, &hashes);
 
     let mut next = state.clone();

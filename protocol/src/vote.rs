@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::{self, Domain, Hash, Keypair, PublicKey, Signature, SignatureError};
 use crate::encoding::{Decode, DecodeError, Encode, Reader, Writer};
+use crate::validator::ValidatorSet;
 
 /// The two voting steps of a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -83,6 +84,19 @@ impl SignedVote {
         let body = self.vote.signing_body(chain_id);
         crypto::verify(&self.vote.validator, Domain::Vote, &body, &self.signature)
     }
+    /// [`SignedVote::verify`] with the key `validators` holds checked:
+    /// [`SignatureError::BadKey`] if the voter is not one of them.
+    pub fn verify_in(
+        &self,
+        chain_id: &str,
+        validators: &ValidatorSet,
+    ) -> Result<(), SignatureError> {
+        let key = validators
+            .checked_key(&self.vote.validator)
+            .ok_or(SignatureError::BadKey)?;
+        let body = self.vote.signing_body(chain_id);
+        crypto::verify_checked(key, Domain::Vote, &body, &self.signature)
+    }
 }
 
 /// A proposal and its proposer's signature.
@@ -101,6 +115,19 @@ impl SignedProposal {
             &body,
             &self.signature,
         )
+    }
+    /// [`SignedProposal::verify`] with the key `validators` holds checked:
+    /// [`SignatureError::BadKey`] if the proposer is not one of them.
+    pub fn verify_in(
+        &self,
+        chain_id: &str,
+        validators: &ValidatorSet,
+    ) -> Result<(), SignatureError> {
+        let key = validators
+            .checked_key(&self.proposal.proposer)
+            .ok_or(SignatureError::BadKey)?;
+        let body = self.proposal.signing_body(chain_id);
+        crypto::verify_checked(key, Domain::Proposal, &body, &self.signature)
     }
 }
 

@@ -66,7 +66,11 @@ impl Core {
         {
             return;
         }
-        if !verified && vote.verify(&self.config.chain_id).is_err() {
+        if !verified
+            && vote
+                .verify_in(&self.config.chain_id, hs.tally.validators())
+                .is_err()
+        {
             return;
         }
         if let VoteOutcome::Equivocation(e) = hs.tally.add_vote(vote) {
@@ -100,7 +104,11 @@ impl Core {
             if first.proposal == p || hs.duplicate_proposals.contains(&p.round) {
                 return;
             }
-            if !verified && signed.verify(&self.config.chain_id).is_err() {
+            if !verified
+                && signed
+                    .verify_in(&self.config.chain_id, hs.tally.validators())
+                    .is_err()
+            {
                 return;
             }
             hs.duplicate_proposals.insert(p.round);
@@ -110,7 +118,11 @@ impl Core {
             }));
             return;
         }
-        if !verified && signed.verify(&self.config.chain_id).is_err() {
+        if !verified
+            && signed
+                .verify_in(&self.config.chain_id, hs.tally.validators())
+                .is_err()
+        {
             return;
         }
         hs.proposals.insert(p.round, signed);

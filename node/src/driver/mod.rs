@@ -12,6 +12,7 @@
 //! optional heartbeat elapses — so an idle network makes no empty blocks.
 
 mod bodies;
+mod precommits;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,7 @@ use crate::mempool::{AdmissionError, Mempool, Removal};
 pub use crate::network::ConsensusMessage;
 use crate::store::{BlockCommit, Store, StoreError};
 use bodies::Bodies;
+use precommits::{Checks, KnownPrecommits};
 
 /// What the driver asks the async shell to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +90,8 @@ pub struct Driver {
     state: LedgerState,
     mempool: Mempool,
     bodies: Bodies,
+    /// Precommits verified on arrival: the next block's `last_commit` is not verified twice.
+    precommits: KnownPrecommits,
     last_certificate: Option<CommitCertificate>,
     /// The height the core is running, if started.
     started: Option<u64>,
@@ -148,6 +152,7 @@ impl Driver {
             state,
             mempool,
             bodies: Bodies::default(),
+            precommits: KnownPrecommits::default(),
             last_certificate,
             started: None,
             started_at_ms: now_ms,
@@ -223,7 +228,10 @@ impl Driver {
                 Input::VerifiedProposal(proposal)
             }
             // The network verified its signature before delivering it (`network::validate`).
-            ConsensusMessage::Vote(v) => Input::VerifiedVote(v),
+            ConsensusMessage::Vote(v) => {
+                self.precommits.record(&v);
+                Input::VerifiedVote(v)
+            }
         };
         self.feed(now_ms, input, effects);
     }
@@ -287,6 +295,7 @@ impl Driver {
                 );
                 break;
             }
+            self.precommits.record_certificate(&cert);
             let height = block.height();
             self.bodies.insert(Arc::new(block));
             if !self.validate(cert.block) {
@@ -358,7 +367,10 @@ impl Driver {
                     tracing::error!(block = %p.proposal.block, "proposed a block it does not hold")
                 }
             },
-            Output::BroadcastVote(v) => effects.push(Effect::Broadcast(ConsensusMessage::Vote(v))),
+            Output::BroadcastVote(v) => {
+                self.precommits.record(&v);
+                effects.push(Effect::Broadcast(ConsensusMessage::Vote(v)));
+            }
             Output::ScheduleTimeout { timeout, at_ms } => {
                 effects.push(Effect::ScheduleTimeout { timeout, at_ms });
             }
@@ -440,7 +452,11 @@ impl Driver {
             return false;
         };
         let cache = self.mempool.signature_cache();
-        match apply_block(&self.state, &block, &*cache) {
+        let checks = Checks {
+            txs: &*cache,
+            precommits: &self.precommits,
+        };
+        match apply_block(&self.state, &block, &checks) {
             Ok((after, receipts)) => {
                 self.bodies.insert_valid(block, after, receipts);
                 true
@@ -490,6 +506,7 @@ impl Driver {
         self.state = after;
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);
+        self.precommits.retain_from(height);
         let evicted = self.mempool.on_commit(&included, &self.state, now_ms);
         effects.push(Effect::Committed(Arc::new(CommittedBlock {
             block,

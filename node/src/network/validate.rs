@@ -39,14 +39,14 @@ pub fn consensus(
         ConsensusMessage::Vote(vote) => {
             let key = vote.vote.validator;
             validators.get(&key).ok_or(Invalid::NotValidator(key))?;
-            vote.verify(chain_id)
+            vote.verify_in(chain_id, validators)
                 .map_err(|_| Invalid::BadSignature(key))?;
         }
         ConsensusMessage::Proposal { proposal, block } => {
             let key = proposal.proposal.proposer;
             validators.get(&key).ok_or(Invalid::NotValidator(key))?;
             proposal
-                .verify(chain_id)
+                .verify_in(chain_id, validators)
                 .map_err(|_| Invalid::BadSignature(key))?;
             if proposal.proposal.block != block.hash()
                 || block.header.tx_root != tx_root(&block.txs)
