@@ -1,6 +1,7 @@
 //! The running node: shared view, RPC backend, and the task that drives consensus.
 
 mod admission;
+mod announce;
 pub mod backend;
 pub(crate) mod intake;
 pub mod run;

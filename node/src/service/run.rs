@@ -3,7 +3,9 @@
 //! One task owns the [`Driver`] (and so the core, the mempool and the committed state) and
 //! serializes everything that touches it: network events, RPC commands, timers, sync results
 //! and a 100 ms tick. Effects are carried out in the order the driver returned them; the
-//! driver has already made the safety state durable before it returned a broadcast.
+//! driver has already made the safety state durable before it returned a broadcast. Commits
+//! and evictions update the RPC's state here and are handed, in order, to the announce task,
+//! which builds the events RPC subscribers receive.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -15,17 +17,16 @@ use anyhow::{Context, Result};
 use tokio::sync::{broadcast, mpsc};
 use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
 
-use vellum_protocol::rpc::{TxInfo, TxStatus};
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
 
 use super::admission;
+use super::announce::{self, Announcement};
 use super::backend::NodeBackend;
 use super::intake;
 use super::shared::{Evicted, Shared};
-use super::views;
 use crate::driver::{Driver, DriverConfig, Effect};
 use crate::home::NodeHome;
-use crate::mempool::{Mempool, MempoolConfig, Removal};
+use crate::mempool::{Mempool, MempoolConfig};
 use crate::metrics::{self, Metrics};
 use crate::network::{BlockSource, Network, NetworkConfig, NetworkHandle};
 use crate::rpc::server::{RpcLimits, start_rpc};
@@ -200,6 +201,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     .await?;
     tracing::info!(rpc = %rpc.local_addr(), metrics = %metrics_addr, peer_id = %net.local_peer_id(), "node started");
 
+    let announcer = announce::spawn(shared.clone());
     let mut timers: BinaryHeap<Reverse<(u64, u64, TimerKey)>> = BinaryHeap::new();
     let mut seq = 0u64;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -309,15 +311,6 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                     *shared.state.write().expect("not poisoned") = driver.state().clone();
                     *validators.write().expect("not poisoned") =
                         driver.state().validators().clone();
-                    let (block, accounts, txs) =
-                        views::commit_events(&c.block, &c.receipts, &c.certificate);
-                    let _ = shared.blocks.send(block);
-                    for a in accounts {
-                        let _ = shared.accounts.send(a);
-                    }
-                    for t in txs {
-                        let _ = shared.txs.send(t);
-                    }
                     metrics.height.store(height, Ordering::Relaxed);
                     metrics.observe_commit(c.latency_ms, c.block.txs.len() as u64);
                     shared.sync_lag.store(0, Ordering::Relaxed);
@@ -327,13 +320,10 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                         latency_ms = c.latency_ms,
                         "committed"
                     );
+                    let _ = announcer.send(Announcement::Committed(c));
                 }
                 Effect::Evicted(list) => {
-                    let mut evicted = shared.evicted.lock().expect("not poisoned");
-                    for (hash, why) in list {
-                        let _ = shared.txs.send(evicted_info(hash, &why));
-                        evicted.record(hash, why);
-                    }
+                    let _ = announcer.send(Announcement::Evicted(list));
                 }
                 Effect::Sync { from_height } => {
                     if !syncing {
@@ -408,23 +398,5 @@ impl TimerKey {
             round: self.round,
             step,
         }
-    }
-}
-
-/// The status event of a transaction that left the mempool uncommitted.
-fn evicted_info(hash: Hash, why: &Removal) -> TxInfo {
-    let status = match why {
-        Removal::Expired => TxStatus::Expired,
-        other => TxStatus::Rejected {
-            code: other.code(),
-            reason: other.name().to_string(),
-            message: other.to_string(),
-            height: None,
-        },
-    };
-    TxInfo {
-        hash,
-        status,
-        tx: None,
     }
 }

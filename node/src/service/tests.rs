@@ -17,7 +17,7 @@ use vellum_protocol::{
 
 use super::backend::NodeBackend;
 use super::shared::{Command, Evicted, Shared};
-use super::views::{self, commit_events};
+use super::views::{self, account_events, tx_events};
 use crate::mempool::{Mempool, MempoolConfig, Removal};
 use crate::network::NetworkStats;
 use crate::rpc::backend::{BackendError, RpcBackend};
@@ -296,7 +296,11 @@ fn commit_events_match_the_stored_history_and_tx_status() {
         let self_send = node.transfer(&node.bob, &node.bob, 1, 2 * nonce);
         let overspend = node.transfer(&node.bob, &node.alice, 1_000_000, 2 * nonce + 1);
         let (block, receipts, certificate) = node.commit(vec![a, self_send, overspend]);
-        let (view, accounts, txs) = commit_events(&block, &receipts, &certificate);
+        let view = views::block_view(&block, Some(&certificate), false);
+        let (accounts, txs) = (
+            account_events(&block, &receipts),
+            tx_events(&block, &receipts),
+        );
         assert_eq!(
             Some(view),
             node.backend
@@ -413,4 +417,56 @@ fn a_submission_is_pending_then_committed_and_resubmitting_answers_its_status() 
     let broke = node.transfer(&node.bob, &node.alice, 1_000_000, 0);
     let refused = node.backend.submit(vec![broke]);
     assert!(refused[0].is_err(), "{refused:?}");
+}
+
+#[test]
+fn announcements_reach_subscribers_as_later_reads_return_them_and_evictions_are_recorded() {
+    use super::announce::{Announcement, announce};
+    use crate::driver::CommittedBlock;
+
+    let mut node = Node::new();
+    // Nobody subscribed: nothing is sent, and the announcement still completes.
+    let first = node.transfer(&node.alice, &node.bob, 1, 0);
+    let (block, receipts, certificate) = node.commit(vec![first]);
+    let committed = |block: Block, receipts: Vec<Receipt>, certificate: CommitCertificate| {
+        Announcement::Committed(Arc::new(CommittedBlock {
+            block: Arc::new(block),
+            certificate,
+            receipts,
+            latency_ms: 0,
+        }))
+    };
+    announce(&node.shared, committed(block, receipts, certificate));
+
+    let (mut blocks, mut accounts, mut txs) = (
+        node.shared.blocks.subscribe(),
+        node.shared.accounts.subscribe(),
+        node.shared.txs.subscribe(),
+    );
+    let second = node.transfer(&node.alice, &node.bob, 2, 1);
+    let (block, receipts, certificate) = node.commit(vec![second.clone()]);
+    announce(&node.shared, committed(block, receipts, certificate));
+    assert_eq!(
+        Some(blocks.try_recv().unwrap()),
+        node.backend.block(BlockId::Height(2), false).unwrap()
+    );
+    let info = txs.try_recv().unwrap();
+    assert_eq!(info, node.backend.tx_status(&second.hash()).unwrap());
+    for _ in 0..2 {
+        let event = accounts.try_recv().unwrap();
+        assert_eq!(event.entry, node.full_history(&event.address, 10)[0]);
+    }
+    assert!(accounts.try_recv().is_err() && blocks.try_recv().is_err());
+
+    let gone = Hash([7; 32]);
+    announce(
+        &node.shared,
+        Announcement::Evicted(vec![(gone, Removal::Expired)]),
+    );
+    let info = txs.try_recv().unwrap();
+    assert_eq!((info.hash, info.status), (gone, TxStatus::Expired));
+    assert_eq!(
+        node.backend.tx_status(&gone).unwrap().status,
+        TxStatus::Expired
+    );
 }

@@ -1,9 +1,9 @@
 //! Pure conversions from the node's data (blocks, receipts, store records, mempool removals) to
-//! the RPC's JSON shapes, and the events the driver task broadcasts after each commit.
+//! the RPC's JSON shapes, and the events announced after each commit (`service::announce`).
 //!
-//! Rule: what a subscriber receives is exactly what a later read returns. `commit_events`
+//! Rule: what a subscriber receives is exactly what a later read returns. `account_events`
 //! gives one [`AccountEvent`] per history entry the store writes for the block, in the store's
-//! order and with the store's cursor, and one [`TxInfo`] per transaction with the status
+//! order and with the store's cursor, and `tx_events` one [`TxInfo`] per transaction with the status
 //! `tx_status` will answer from the store.
 
 use vellum_protocol::rpc::{
@@ -11,7 +11,6 @@ use vellum_protocol::rpc::{
 };
 use vellum_protocol::{Block, CommitCertificate, Hash, Outcome, Receipt, SignedTransaction};
 
-use crate::driver::CommittedBlock;
 use crate::mempool::Removal;
 use crate::store::{self, HistoryCursor, OpKind, Role, TxRecord};
 
@@ -116,40 +115,28 @@ pub fn removal_status(removal: &Removal) -> TxStatus {
     }
 }
 
-/// What the driver task broadcasts once `block` is in the store: its view (with the
-/// certificate, without the transactions), one account event per history entry the store
-/// wrote for it, and the new status of each of its transactions.
-pub fn commit_events(
-    block: &Block,
-    receipts: &[Receipt],
-    certificate: &CommitCertificate,
-) -> (BlockView, Vec<AccountEvent>, Vec<TxInfo>) {
-    let view = block_view(block, Some(certificate), false);
-    let accounts = store::entries_of(block, receipts, block.header.time_ms)
+/// The events of one history entry each that the store writes for `block`, in its order.
+pub fn account_events(block: &Block, receipts: &[Receipt]) -> Vec<AccountEvent> {
+    store::entries_of(block, receipts, block.header.time_ms)
         .into_iter()
         .map(|(address, entry)| AccountEvent {
             address,
             entry: history_entry(&entry),
         })
-        .collect();
-    let txs = block
+        .collect()
+}
+
+/// The status of each transaction of `block`, as `tx_status` answers it from the store.
+pub fn tx_events(block: &Block, receipts: &[Receipt]) -> Vec<TxInfo> {
+    let (height, hash) = (block.height(), block.hash());
+    block
         .txs
         .iter()
         .zip(receipts)
         .map(|(stx, receipt)| TxInfo {
             hash: receipt.tx_hash,
-            status: receipt_status(receipt, block.height(), view.hash),
+            status: receipt_status(receipt, height, hash),
             tx: Some(tx_view(stx)),
         })
-        .collect();
-    (view, accounts, txs)
-}
-
-/// [`commit_events`] of the driver's commit effect.
-pub fn committed_events(committed: &CommittedBlock) -> (BlockView, Vec<AccountEvent>, Vec<TxInfo>) {
-    commit_events(
-        &committed.block,
-        &committed.receipts,
-        &committed.certificate,
-    )
+        .collect()
 }
