@@ -15,6 +15,7 @@ mod bodies;
 mod precommits;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -25,21 +26,23 @@ use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Rece
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
 pub use crate::network::ConsensusMessage;
-use crate::store::{BlockCommit, Store, StoreError};
+use crate::store::{Store, StoreError};
 use bodies::Bodies;
 use precommits::{Checks, KnownPrecommits};
+pub use writer::{After, BlockWriter};
 
 /// What the driver asks the async shell to do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     Broadcast(ConsensusMessage),
     ScheduleTimeout {
         timeout: Timeout,
         at_ms: u64,
     },
-    /// A block was committed and stored.
+    /// A block was committed and handed to the block writer (which announces it once it is
+    /// durable).
     Committed(Arc<CommittedBlock>),
-    /// Transactions left the mempool without being committed, with the reason.
+    /// Transactions expired in the mempool.
     Evicted(Vec<(Hash, Removal)>),
     /// Peers are ahead: fetch blocks from `from_height`.
     Sync {
@@ -52,12 +55,18 @@ pub enum Effect {
     },
 }
 
-/// A committed block, as announced to subscribers.
-#[derive(Debug, Clone, PartialEq)]
+/// A committed block with everything it brings: what the block writer stores and what is
+/// announced to subscribers.
+#[derive(Debug, Clone)]
 pub struct CommittedBlock {
     pub block: Arc<Block>,
     pub certificate: CommitCertificate,
     pub receipts: Vec<Receipt>,
+    /// The ledger state after the block.
+    pub state: LedgerState,
+    /// Transactions the commit removed from the mempool (their nonce is used, or they can no
+    /// longer pay): announced after the block.
+    pub evicted: Vec<(Hash, Removal)>,
     /// Milliseconds from the start of the height to its commit (on this node's clock).
     pub latency_ms: u64,
 }
@@ -85,6 +94,7 @@ pub struct DriverConfig {
 pub struct Driver {
     config: DriverConfig,
     store: Arc<dyn Store>,
+    writer: BlockWriter,
     core: Core,
     key: Keypair,
     state: LedgerState,
@@ -144,9 +154,11 @@ impl Driver {
             h => store.certificate(h)?,
         };
         let core = Core::new(config.core.clone(), Some(key.clone()), safety);
+        let writer = BlockWriter::inline(store.clone(), state.height());
         Ok(Driver {
             config,
             store,
+            writer,
             core,
             key,
             state,
@@ -160,6 +172,13 @@ impl Driver {
             future: Vec::new(),
             future_since_ms: None,
         })
+    }
+
+    /// Blocks go to `writer` from now on (a driver opens with one that writes in line); it
+    /// must start from the height this driver's store holds.
+    pub fn with_writer(mut self, writer: BlockWriter) -> Driver {
+        self.writer = writer;
+        self
     }
 
     /// The committed ledger state.
@@ -413,8 +432,12 @@ impl Driver {
     }
 
     /// The safety state must be durable before the signed message leaves; if it cannot be
-    /// written the node must not go on signing.
+    /// written the node must not go on signing. Nothing is signed at a height before the block
+    /// below it is durable (see [`BlockWriter`]).
     fn persist_safety(&self, state: &SafetyState) {
+        if let Some(signed) = state.last_signed {
+            self.writer.wait_durable(signed.height.saturating_sub(1));
+        }
         if let Err(e) = self.store.save_safety(state) {
             tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
             panic!("cannot persist the consensus safety state: {e}");
@@ -481,8 +504,8 @@ impl Driver {
         }
     }
 
-    /// Applies and stores a decided block and tells the node about it; false (nothing
-    /// changed) if the block cannot be applied.
+    /// Applies a decided block, hands it to the block writer and tells the node about it;
+    /// false (nothing changed) if the block cannot be applied.
     fn store_commit(
         &mut self,
         now_ms: u64,
@@ -496,27 +519,23 @@ impl Driver {
             return false;
         }
         let (block, after, receipts) = self.bodies.take_valid(&hash).expect("validated above");
-        let commit = BlockCommit::new(&block, &receipts, &certificate, &after);
-        if let Err(e) = self.store.commit_block(&commit) {
-            tracing::error!(height, error = %e, "cannot store a committed block; stopping");
-            panic!("cannot store committed block {height}: {e}");
-        }
-        // Receipt i is transaction i's (the store checked it): no need to hash them again.
+        // Receipt i is transaction i's (apply_block made it): no need to hash them again.
         let included: Vec<Hash> = receipts.iter().map(|r| r.tx_hash).collect();
         self.state = after;
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);
         self.precommits.retain_from(height);
         let evicted = self.mempool.on_commit(&included, &self.state, now_ms);
-        effects.push(Effect::Committed(Arc::new(CommittedBlock {
+        let committed = Arc::new(CommittedBlock {
             block,
             certificate,
             receipts,
+            state: self.state.clone(),
+            evicted,
             latency_ms: now_ms.saturating_sub(self.started_at_ms),
-        })));
-        if !evicted.is_empty() {
-            effects.push(Effect::Evicted(evicted));
-        }
+        });
+        self.writer.submit(Arc::clone(&committed));
+        effects.push(Effect::Committed(committed));
         self.last_commit_ms = now_ms;
         self.started = None;
         self.future_since_ms = None;

@@ -7,7 +7,7 @@ use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
 use vellum_protocol::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
 use vellum_protocol::{Address, Amount, Keypair, LedgerState, Operation, Transaction};
 
-use super::{ConsensusMessage, Driver, DriverConfig, Effect};
+use super::{BlockWriter, ConsensusMessage, Driver, DriverConfig, Effect};
 use crate::mempool::{Mempool, MempoolConfig};
 use crate::store::{ChainIdentity, MemoryStore, Store};
 
@@ -446,4 +446,167 @@ fn a_node_catching_up_leaves_peers_transactions_to_them() {
         0
     );
     assert!(!left, "the batches were taken, not left queued");
+}
+
+/// A lone validator whose blocks go through a writer thread; `after` records each announced
+/// height with the height its store held at that moment.
+fn with_writer_thread(net: &mut Net) -> Arc<std::sync::Mutex<Vec<(u64, u64)>>> {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store: Arc<dyn Store> = net.stores[0].clone();
+    let (record, reader) = (Arc::clone(&seen), Arc::clone(&store));
+    let writer = BlockWriter::spawn(
+        store,
+        0,
+        Box::new(move |c| {
+            let stored = reader.latest_height().unwrap();
+            record.lock().unwrap().push((c.block.height(), stored));
+        }),
+    );
+    let driver = Net::open(&net.stores[0], &net.keys[0], net.now).with_writer(writer);
+    net.drivers[0] = driver;
+    seen
+}
+
+#[test]
+fn the_writer_thread_stores_in_order_and_nothing_is_signed_above_an_unstored_block() {
+    let mut net = Net::new(1);
+    let seen = with_writer_thread(&mut net);
+    for nonce in 0..3 {
+        net.submit(0, net.transfer(nonce, 10));
+        let height = net.drivers[0].state().height();
+        assert_eq!(height, nonce + 1);
+        // The proposal of this height was signed, so the block below it is durable.
+        assert!(net.stores[0].latest_height().unwrap() >= height - 1);
+    }
+    // Dropping the driver drops its writer, which writes what is queued first.
+    net.drivers.clear();
+    assert_eq!(net.stores[0].latest_height().unwrap(), 3);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter().map(|(h, _)| *h).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(
+        seen.iter().all(|(h, stored)| stored >= h),
+        "announced before durable: {seen:?}"
+    );
+}
+
+#[test]
+fn a_block_the_writer_cannot_store_stops_the_driver() {
+    let mut net = Net::new(1);
+    let mut committed = Vec::new();
+    for nonce in 0..2 {
+        let mut effects = Vec::new();
+        let tx = net.transfer(nonce, 10);
+        net.drivers[0].submit(vec![tx], net.now, &mut effects);
+        committed.extend(effects.into_iter().filter_map(|e| match e {
+            Effect::Committed(c) => Some(c),
+            _ => None,
+        }));
+    }
+    assert_eq!(committed.len(), 2);
+    // A fresh store of the same chain, at height 0: block 2 does not follow its tip.
+    let fresh = Net::new(1);
+    let store: Arc<dyn Store> = fresh.stores[0].clone();
+    let mut writer = BlockWriter::spawn(store, 0, Box::new(|_| {}));
+    writer.submit(Arc::clone(&committed[1]));
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        writer.wait_durable(2);
+    }));
+    let message = stopped.expect_err("the writer must stop");
+    let message = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains("cannot store committed block 2"),
+        "{message}"
+    );
+    assert_eq!(fresh.stores[0].latest_height().unwrap(), 0);
+}
+
+/// A memory store whose block writes (those made on the writer thread) wait until opened.
+struct GatedStore {
+    inner: MemoryStore,
+    open: std::sync::atomic::AtomicBool,
+}
+
+impl crate::store::ColumnStore for GatedStore {
+    fn get(
+        &self,
+        column: crate::store::Column,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
+        self.inner.get(column, key)
+    }
+    fn write(
+        &self,
+        writes: crate::store::WriteSet,
+        sync: bool,
+    ) -> Result<(), crate::store::StoreError> {
+        if std::thread::current().name() == Some("block-writer") {
+            while !self.open.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        self.inner.write(writes, sync)
+    }
+    fn scan_back(
+        &self,
+        column: crate::store::Column,
+        prefix: &[u8],
+        below: &[u8],
+        limit: usize,
+    ) -> Result<Vec<crate::store::Entry>, crate::store::StoreError> {
+        self.inner.scan_back(column, prefix, below, limit)
+    }
+    fn for_each(
+        &self,
+        column: crate::store::Column,
+        f: &mut crate::store::Visitor<'_>,
+    ) -> Result<(), crate::store::StoreError> {
+        self.inner.for_each(column, f)
+    }
+    fn writer_lock(&self) -> &std::sync::Mutex<()> {
+        self.inner.writer_lock()
+    }
+}
+
+#[test]
+fn the_next_heights_signature_waits_for_the_block_below_to_be_durable() {
+    let net = Net::new(1);
+    let gated = Arc::new(GatedStore {
+        inner: (*net.stores[0]).clone(),
+        open: std::sync::atomic::AtomicBool::new(false),
+    });
+    let store: Arc<dyn Store> = gated.clone();
+    let mut driver = Driver::open(
+        config(),
+        store.clone(),
+        net.keys[0].clone(),
+        Mempool::new(MempoolConfig::default()),
+        net.now,
+    )
+    .unwrap()
+    .with_writer(BlockWriter::spawn(store, 0, Box::new(|_| {})));
+    // Block 1 is decided at once (a lone validator) and queued; its write waits at the gate.
+    let mut effects = Vec::new();
+    driver.submit(vec![net.transfer(0, 10)], net.now, &mut effects);
+    assert_eq!(driver.state().height(), 1);
+    let opener = {
+        let gated = Arc::clone(&gated);
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            gated.open.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    // Height 2's proposal may not be signed before block 1 is stored.
+    driver.submit(vec![net.transfer(1, 10)], net.now, &mut effects);
+    assert!(
+        gated.open.load(std::sync::atomic::Ordering::SeqCst),
+        "height 2 was signed while block 1 was not durable"
+    );
+    assert!(gated.inner.latest_height().unwrap() >= 1);
+    opener.join().unwrap();
 }

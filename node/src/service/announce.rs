@@ -1,15 +1,12 @@
-//! Announcing commits and evictions to RPC clients, off the node task.
+//! Announcing commits and evictions to RPC clients.
 //!
 //! A committed block becomes a block view, one event per history entry and one status per
 //! transaction: formatting addresses, amounts and hashes for every transaction of the block.
-//! Done in the node task, that work came before the next height's proposal went out. The node
-//! task now updates the state the RPC reads (one pointer), hands each commit and each eviction
-//! to this task in order, and goes on; this task builds and sends the events. Events nobody
+//! That work is not the node task's: the block writer's thread does it, for each block once it
+//! is durable (`driver::BlockWriter`), after updating the state the RPC reads, so a client told
+//! of a commit reads the balances after it and finds the block in the store. Events nobody
 //! subscribed to are not built.
 
-use std::sync::Arc;
-
-use tokio::sync::mpsc;
 use vellum_protocol::Hash;
 use vellum_protocol::rpc::TxInfo;
 
@@ -18,57 +15,42 @@ use super::views;
 use crate::driver::CommittedBlock;
 use crate::mempool::Removal;
 
-/// What the node task hands over, in the order it happened.
-#[derive(Debug)]
-pub enum Announcement {
-    /// A block was committed and stored (and the RPC's state updated).
-    Committed(Arc<CommittedBlock>),
-    /// Transactions left the mempool without being committed.
-    Evicted(Vec<(Hash, Removal)>),
+/// A durable block: the RPC's state moves to the state after it, then its events are sent,
+/// then those of the transactions its commit evicted.
+pub fn committed(shared: &Shared, block: &CommittedBlock) {
+    *shared.state.write().expect("not poisoned") = block.state.clone();
+    if shared.blocks.receiver_count() > 0 {
+        let view = views::block_view(&block.block, Some(&block.certificate), false);
+        let _ = shared.blocks.send(view);
+    }
+    if shared.accounts.receiver_count() > 0 {
+        for event in views::account_events(&block.block, &block.receipts) {
+            let _ = shared.accounts.send(event);
+        }
+    }
+    if shared.txs.receiver_count() > 0 {
+        for info in views::tx_events(&block.block, &block.receipts) {
+            let _ = shared.txs.send(info);
+        }
+    }
+    evicted(shared, &block.evicted);
 }
 
-/// Starts the task; it ends when every sender is dropped.
-pub fn spawn(shared: Arc<Shared>) -> mpsc::UnboundedSender<Announcement> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Some(a) = rx.recv().await {
-            announce(&shared, a);
+/// Transactions that left the mempool without being committed: recorded for `tx_status`, and
+/// sent to subscribers.
+pub fn evicted(shared: &Shared, list: &[(Hash, Removal)]) {
+    if list.is_empty() {
+        return;
+    }
+    let mut evicted = shared.evicted.lock().expect("not poisoned");
+    for (hash, why) in list {
+        if shared.txs.receiver_count() > 0 {
+            let _ = shared.txs.send(TxInfo {
+                hash: *hash,
+                status: views::removal_status(why),
+                tx: None,
+            });
         }
-    });
-    tx
-}
-
-/// Sends the events of one announcement to the subscribers there are.
-pub fn announce(shared: &Shared, announcement: Announcement) {
-    match announcement {
-        Announcement::Committed(block) => {
-            if shared.blocks.receiver_count() > 0 {
-                let view = views::block_view(&block.block, Some(&block.certificate), false);
-                let _ = shared.blocks.send(view);
-            }
-            if shared.accounts.receiver_count() > 0 {
-                for event in views::account_events(&block.block, &block.receipts) {
-                    let _ = shared.accounts.send(event);
-                }
-            }
-            if shared.txs.receiver_count() > 0 {
-                for info in views::tx_events(&block.block, &block.receipts) {
-                    let _ = shared.txs.send(info);
-                }
-            }
-        }
-        Announcement::Evicted(list) => {
-            let mut evicted = shared.evicted.lock().expect("not poisoned");
-            for (hash, why) in list {
-                if shared.txs.receiver_count() > 0 {
-                    let _ = shared.txs.send(TxInfo {
-                        hash,
-                        status: views::removal_status(&why),
-                        tx: None,
-                    });
-                }
-                evicted.record(hash, why);
-            }
-        }
+        evicted.record(*hash, why.clone());
     }
 }

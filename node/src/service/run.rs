@@ -3,9 +3,9 @@
 //! One task owns the [`Driver`] (and so the core, the mempool and the committed state) and
 //! serializes everything that touches it: network events, RPC commands, timers, sync results
 //! and a 100 ms tick. Effects are carried out in the order the driver returned them; the
-//! driver has already made the safety state durable before it returned a broadcast. Commits
-//! and evictions update the RPC's state here and are handed, in order, to the announce task,
-//! which builds the events RPC subscribers receive.
+//! driver has already made the safety state durable before it returned a broadcast. Committed
+//! blocks are stored and announced to RPC subscribers by the driver's block writer, on its own
+//! thread, once durable.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -20,11 +20,11 @@ use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
 
 use super::admission;
-use super::announce::{self, Announcement};
+use super::announce;
 use super::backend::NodeBackend;
 use super::intake;
 use super::shared::{Evicted, Shared};
-use crate::driver::{Driver, DriverConfig, Effect};
+use crate::driver::{BlockWriter, Driver, DriverConfig, Effect};
 use crate::home::NodeHome;
 use crate::mempool::{Mempool, MempoolConfig};
 use crate::metrics::{self, Metrics};
@@ -115,7 +115,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         max_block_txs: p.max_block_txs,
         heartbeat_ms: c.consensus.heartbeat_ms,
     };
-    let mut driver = Driver::open(
+    let driver = Driver::open(
         config,
         store.clone(),
         home.consensus_key.clone(),
@@ -201,7 +201,13 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     .await?;
     tracing::info!(rpc = %rpc.local_addr(), metrics = %metrics_addr, peer_id = %net.local_peer_id(), "node started");
 
-    let announcer = announce::spawn(shared.clone());
+    let announcer = Arc::clone(&shared);
+    let writer = BlockWriter::spawn(
+        store.clone(),
+        driver.state().height(),
+        Box::new(move |block| announce::committed(&announcer, block)),
+    );
+    let mut driver = driver.with_writer(writer);
     let mut timers: BinaryHeap<Reverse<(u64, u64, TimerKey)>> = BinaryHeap::new();
     let mut seq = 0u64;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -308,7 +314,6 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 }
                 Effect::Committed(c) => {
                     let height = c.block.height();
-                    *shared.state.write().expect("not poisoned") = driver.state().clone();
                     *validators.write().expect("not poisoned") =
                         driver.state().validators().clone();
                     metrics.height.store(height, Ordering::Relaxed);
@@ -320,11 +325,8 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                         latency_ms = c.latency_ms,
                         "committed"
                     );
-                    let _ = announcer.send(Announcement::Committed(c));
                 }
-                Effect::Evicted(list) => {
-                    let _ = announcer.send(Announcement::Evicted(list));
-                }
+                Effect::Evicted(list) => announce::evicted(&shared, &list),
                 Effect::Sync { from_height } => {
                     if !syncing {
                         syncing = true;

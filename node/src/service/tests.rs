@@ -421,22 +421,25 @@ fn a_submission_is_pending_then_committed_and_resubmitting_answers_its_status() 
 
 #[test]
 fn announcements_reach_subscribers_as_later_reads_return_them_and_evictions_are_recorded() {
-    use super::announce::{Announcement, announce};
+    use super::announce;
     use crate::driver::CommittedBlock;
 
     let mut node = Node::new();
+    let committed = |node: &Node, block: Block, receipts, certificate, evicted| CommittedBlock {
+        block: Arc::new(block),
+        certificate,
+        receipts,
+        state: node.shared.state.read().unwrap().clone(),
+        evicted,
+        latency_ms: 0,
+    };
     // Nobody subscribed: nothing is sent, and the announcement still completes.
     let first = node.transfer(&node.alice, &node.bob, 1, 0);
     let (block, receipts, certificate) = node.commit(vec![first]);
-    let committed = |block: Block, receipts: Vec<Receipt>, certificate: CommitCertificate| {
-        Announcement::Committed(Arc::new(CommittedBlock {
-            block: Arc::new(block),
-            certificate,
-            receipts,
-            latency_ms: 0,
-        }))
-    };
-    announce(&node.shared, committed(block, receipts, certificate));
+    announce::committed(
+        &node.shared,
+        &committed(&node, block, receipts, certificate, vec![]),
+    );
 
     let (mut blocks, mut accounts, mut txs) = (
         node.shared.blocks.subscribe(),
@@ -445,7 +448,12 @@ fn announcements_reach_subscribers_as_later_reads_return_them_and_evictions_are_
     );
     let second = node.transfer(&node.alice, &node.bob, 2, 1);
     let (block, receipts, certificate) = node.commit(vec![second.clone()]);
-    announce(&node.shared, committed(block, receipts, certificate));
+    let gone = Hash([7; 32]);
+    let evicted = vec![(gone, Removal::Expired)];
+    announce::committed(
+        &node.shared,
+        &committed(&node, block, receipts, certificate, evicted),
+    );
     assert_eq!(
         Some(blocks.try_recv().unwrap()),
         node.backend.block(BlockId::Height(2), false).unwrap()
@@ -457,12 +465,7 @@ fn announcements_reach_subscribers_as_later_reads_return_them_and_evictions_are_
         assert_eq!(event.entry, node.full_history(&event.address, 10)[0]);
     }
     assert!(accounts.try_recv().is_err() && blocks.try_recv().is_err());
-
-    let gone = Hash([7; 32]);
-    announce(
-        &node.shared,
-        Announcement::Evicted(vec![(gone, Removal::Expired)]),
-    );
+    // The block's evictions follow its transactions.
     let info = txs.try_recv().unwrap();
     assert_eq!((info.hash, info.status), (gone, TxStatus::Expired));
     assert_eq!(
