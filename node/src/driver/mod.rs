@@ -241,6 +241,12 @@ impl Driver {
         self.start_next_height(now_ms, effects);
         let input = match msg {
             ConsensusMessage::Proposal { proposal, block } => {
+                tracing::debug!(
+                    height,
+                    round = proposal.proposal.round,
+                    txs = block.txs.len(),
+                    "proposal received"
+                );
                 if block.hash() == proposal.proposal.block {
                     self.bodies.insert(Arc::new(*block));
                 }
@@ -261,6 +267,7 @@ impl Driver {
         if timeout.height <= self.state.height() {
             return;
         }
+        tracing::debug!(height = timeout.height, round = timeout.round, step = ?timeout.step, "timeout");
         self.feed(now_ms, Input::Timeout(timeout), effects);
     }
 
@@ -340,6 +347,7 @@ impl Driver {
         }
         self.started = Some(next);
         self.started_at_ms = now_ms;
+        tracing::debug!(height = next, "height started");
         let input = Input::StartHeight {
             height: next,
             validators: self.state.validators().clone(),
@@ -378,15 +386,29 @@ impl Driver {
         match output {
             Output::PersistSafety(state) => self.persist_safety(&state),
             Output::BroadcastProposal(p) => match self.bodies.get(&p.proposal.block) {
-                Some(block) => effects.push(Effect::Broadcast(ConsensusMessage::Proposal {
-                    proposal: p,
-                    block: Box::new((*block).clone()),
-                })),
+                Some(block) => {
+                    tracing::debug!(
+                        height = p.proposal.height,
+                        round = p.proposal.round,
+                        "proposal sent"
+                    );
+                    effects.push(Effect::Broadcast(ConsensusMessage::Proposal {
+                        proposal: p,
+                        block: Box::new((*block).clone()),
+                    }));
+                }
                 None => {
                     tracing::error!(block = %p.proposal.block, "proposed a block it does not hold")
                 }
             },
             Output::BroadcastVote(v) => {
+                tracing::debug!(
+                    height = v.vote.height,
+                    round = v.vote.round,
+                    kind = ?v.vote.kind,
+                    nil = v.vote.block.is_none(),
+                    "vote sent"
+                );
                 self.precommits.record(&v);
                 effects.push(Effect::Broadcast(ConsensusMessage::Vote(v)));
             }
@@ -394,7 +416,14 @@ impl Driver {
                 effects.push(Effect::ScheduleTimeout { timeout, at_ms });
             }
             Output::RequestBlock { height, round } => {
+                let started = std::time::Instant::now();
                 let block = self.build(now_ms);
+                tracing::debug!(
+                    height,
+                    round,
+                    micros = started.elapsed().as_micros() as u64,
+                    "block built"
+                );
                 inputs.push_back(Input::BlockToPropose {
                     height,
                     round,
@@ -403,7 +432,14 @@ impl Driver {
             }
             Output::ValidateBlock { height, block, .. } => {
                 if self.bodies.get(&block).is_some() {
+                    let started = std::time::Instant::now();
                     let valid = self.validate(block);
+                    tracing::debug!(
+                        height,
+                        valid,
+                        micros = started.elapsed().as_micros() as u64,
+                        "block validated"
+                    );
                     inputs.push_back(Input::BlockValidated {
                         height,
                         block,
@@ -433,15 +469,22 @@ impl Driver {
 
     /// The safety state must be durable before the signed message leaves; if it cannot be
     /// written the node must not go on signing. Nothing is signed at a height before the block
-    /// below it is durable (see [`BlockWriter`]).
+    /// below it is written; this synced write then makes it durable (see [`BlockWriter`]).
     fn persist_safety(&self, state: &SafetyState) {
+        let started = std::time::Instant::now();
         if let Some(signed) = state.last_signed {
-            self.writer.wait_durable(signed.height.saturating_sub(1));
+            self.writer.wait_written(signed.height.saturating_sub(1));
         }
+        let waited = started.elapsed().as_micros() as u64;
         if let Err(e) = self.store.save_safety(state) {
             tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
             panic!("cannot persist the consensus safety state: {e}");
         }
+        tracing::debug!(
+            waited_for_block_micros = waited,
+            micros = started.elapsed().as_micros() as u64,
+            "safety state persisted"
+        );
     }
 
     fn build(&mut self, now_ms: u64) -> Hash {

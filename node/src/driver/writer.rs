@@ -7,14 +7,17 @@
 //! it with the next height's start (building or validating its block).
 //!
 //! Rules:
-//! - Blocks are written in the order they are handed over, each as the store's one atomic,
-//!   synced batch; the `after` callback (the RPC's state and its subscribers' events) runs for
-//!   a block once it is durable.
-//! - The driver signs nothing at height `h + 1` before block `h` is durable
-//!   ([`BlockWriter::wait_durable`]): a validator's persisted safety state is never more than
-//!   one height above its stored chain, as when the write was in line. Were it further ahead,
-//!   validators that all crashed with a block still queued would hold signatures above a block
-//!   none of them stored, and their guards would refuse to sign it again: the chain would stop.
+//! - Blocks are written in the order they are handed over, each as the store's one atomic
+//!   batch, then the log is synced; the `after` callback (the RPC's state and its subscribers'
+//!   events) runs for a block once it is durable.
+//! - The driver signs nothing at height `h + 1` before block `h` is written
+//!   ([`BlockWriter::wait_written`]), and the signature's safety state is then written synced:
+//!   the store's log is one sequence, so that write makes block `h` durable too. A validator's
+//!   persisted safety state is thus never more than one height above its stored chain, as when
+//!   the write was in line. Were it further ahead, validators that all crashed with a block
+//!   still queued would hold signatures above a block none of them stored, and their guards
+//!   would refuse to sign it again: the chain would stop. (Waiting for the write only, not for
+//!   its own sync, keeps one fsync off the proposer's path.)
 //! - A write that fails stops the node (as in line, the driver panics at its next use of the
 //!   writer): a committed block that cannot be stored must not be built upon.
 
@@ -35,7 +38,7 @@ const QUEUE: usize = 64;
 /// Where committed blocks go.
 pub struct BlockWriter {
     mode: Mode,
-    durable: Arc<Durable>,
+    progress: Arc<Progress>,
 }
 
 enum Mode {
@@ -50,26 +53,41 @@ enum Mode {
     },
 }
 
-/// The highest height known durable, or why writing stopped.
-struct Durable {
-    state: Mutex<(u64, Option<String>)>,
+/// How far writing got: the highest height written (applied, in the log) and the highest
+/// durable, or why writing stopped.
+struct Progress {
+    state: Mutex<Heights>,
     changed: Condvar,
 }
 
-impl Durable {
-    fn new(height: u64) -> Arc<Durable> {
-        Arc::new(Durable {
-            state: Mutex::new((height, None)),
+struct Heights {
+    written: u64,
+    durable: u64,
+    error: Option<String>,
+}
+
+impl Progress {
+    fn new(height: u64) -> Arc<Progress> {
+        Arc::new(Progress {
+            state: Mutex::new(Heights {
+                written: height,
+                durable: height,
+                error: None,
+            }),
             changed: Condvar::new(),
         })
     }
-    fn set(&self, height: u64) {
-        self.state.lock().expect("not poisoned").0 = height;
+    fn update(&self, f: impl FnOnce(&mut Heights)) {
+        f(&mut self.state.lock().expect("not poisoned"));
         self.changed.notify_all();
     }
-    fn fail(&self, error: String) {
-        self.state.lock().expect("not poisoned").1 = Some(error);
-        self.changed.notify_all();
+    /// Waits until `reached` holds or writing stopped; false if it stopped first.
+    fn wait(&self, reached: impl Fn(&Heights) -> bool) -> bool {
+        let mut state = self.state.lock().expect("not poisoned");
+        while !reached(&state) && state.error.is_none() {
+            state = self.changed.wait(state).expect("not poisoned");
+        }
+        reached(&state)
     }
 }
 
@@ -79,7 +97,7 @@ impl BlockWriter {
     pub fn inline(store: Arc<dyn Store>, stored_height: u64) -> BlockWriter {
         BlockWriter {
             mode: Mode::Inline { store, after: None },
-            durable: Durable::new(stored_height),
+            progress: Progress::new(stored_height),
         }
     }
 
@@ -87,9 +105,9 @@ impl BlockWriter {
     /// `store` holds the chain up to `stored_height`. Dropping the writer writes what is
     /// queued, then ends the thread.
     pub fn spawn(store: Arc<dyn Store>, stored_height: u64, after: After) -> BlockWriter {
-        let durable = Durable::new(stored_height);
+        let progress = Progress::new(stored_height);
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
-        let shared = Arc::clone(&durable);
+        let shared = Arc::clone(&progress);
         let thread = std::thread::Builder::new()
             .name("block-writer".into())
             .spawn(move || write_queue(store, queue, shared, after))
@@ -99,7 +117,7 @@ impl BlockWriter {
                 jobs: Some(jobs),
                 thread: Some(thread),
             },
-            durable,
+            progress,
         }
     }
 
@@ -112,7 +130,10 @@ impl BlockWriter {
                     tracing::error!(height, error = %e, "cannot store a committed block; stopping");
                     panic!("cannot store committed block {height}: {e}");
                 }
-                self.durable.set(height);
+                self.progress.update(|p| {
+                    p.written = height;
+                    p.durable = height;
+                });
                 if let Some(after) = after {
                     after(&block);
                 }
@@ -126,20 +147,28 @@ impl BlockWriter {
         }
     }
 
+    /// Returns once every block up to `height` is written: durable at the next synced write.
+    pub fn wait_written(&self, height: u64) {
+        if !self.progress.wait(|p| p.written >= height) {
+            self.stopped();
+        }
+    }
+
     /// Returns once every block up to `height` is durable.
     pub fn wait_durable(&self, height: u64) {
-        let mut state = self.durable.state.lock().expect("not poisoned");
-        while state.0 < height && state.1.is_none() {
-            state = self.durable.changed.wait(state).expect("not poisoned");
-        }
-        if state.0 < height {
-            drop(state);
+        if !self.progress.wait(|p| p.durable >= height) {
             self.stopped();
         }
     }
 
     fn stopped(&self) -> ! {
-        let error = self.durable.state.lock().expect("not poisoned").1.clone();
+        let error = self
+            .progress
+            .state
+            .lock()
+            .expect("not poisoned")
+            .error
+            .clone();
         let error = error.unwrap_or_else(|| "the writer thread is gone".into());
         panic!("the block writer stopped: {error}");
     }
@@ -162,9 +191,15 @@ impl std::fmt::Debug for BlockWriter {
             Mode::Inline { .. } => "inline",
             Mode::Thread { .. } => "thread",
         };
-        let durable = self.durable.state.lock().map(|s| s.0).unwrap_or_default();
+        let (written, durable) = self
+            .progress
+            .state
+            .lock()
+            .map(|s| (s.written, s.durable))
+            .unwrap_or_default();
         f.debug_struct("BlockWriter")
             .field("mode", &mode)
+            .field("written", &written)
             .field("durable", &durable)
             .finish()
     }
@@ -177,17 +212,22 @@ fn commit_of(c: &CommittedBlock) -> BlockCommit<'_> {
 fn write_queue(
     store: Arc<dyn Store>,
     queue: Receiver<Arc<CommittedBlock>>,
-    durable: Arc<Durable>,
+    progress: Arc<Progress>,
     mut after: After,
 ) {
     for block in queue {
         let height = block.block.height();
-        if let Err(e) = store.commit_block(&commit_of(&block)) {
+        let written = store.commit_block_written(&commit_of(&block));
+        if written.is_ok() {
+            progress.update(|p| p.written = height);
+        }
+        if let Err(e) = written.and_then(|()| store.sync()) {
             tracing::error!(height, error = %e, "cannot store a committed block; stopping");
-            durable.fail(format!("cannot store committed block {height}: {e}"));
+            let error = format!("cannot store committed block {height}: {e}");
+            progress.update(|p| p.error = Some(error));
             return;
         }
-        durable.set(height);
+        progress.update(|p| p.durable = height);
         after(&block);
     }
 }

@@ -198,49 +198,15 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn commit_block(&self, c: &BlockCommit<'_>) -> Result<(), StoreError> {
-        let _writer = hold(self.writer_lock());
-        let chain = self.chain()?.ok_or(StoreError::NoGenesis)?;
-        let (latest, latest_hash) = tip(self)?;
-        let hash = check_commit(c, &chain, (latest, latest_hash))?;
-        let height = c.block.height();
-        let history = entries_of(c.block, c.receipts, c.time_ms);
-        let touched = touched_accounts(c.block);
-        let mut w = WriteSet::with_capacity(8 + c.receipts.len() + history.len() + touched.len());
-        w.put(Column::Blocks, height_key(height), c.block.to_bytes());
-        w.put(Column::BlockHashes, hash.0, height_key(height).to_vec());
-        w.put(
-            Column::Certificates,
-            height_key(height),
-            c.certificate.to_bytes(),
-        );
-        // The certificate the next proposer chose for the parent is the canonical one.
-        if let Some(last) = &c.block.last_commit
-            && last.height == latest
-            && last.block == latest_hash
-        {
-            w.put(Column::Certificates, height_key(latest), last.to_bytes());
-        }
-        for receipt in c.receipts {
-            let mut value = Writer::with_capacity(64);
-            value.u64(height);
-            receipt.encode(&mut value);
-            w.put(Column::Txs, receipt.tx_hash.0, value.into_bytes());
-        }
-        for (address, entry) in &history {
-            w.put(
-                Column::History,
-                history_key(address, height, entry.index),
-                entry.to_bytes(),
-            );
-        }
-        put_state(&mut w, c.state, touched);
-        w.put(
-            Column::Meta,
-            meta::LATEST_HEIGHT,
-            height_key(height).to_vec(),
-        );
-        w.put(Column::Meta, meta::LATEST_HASH, hash.0.to_vec());
-        self.write(w, true)
+        commit(self, c, true)
+    }
+
+    fn commit_block_written(&self, c: &BlockCommit<'_>) -> Result<(), StoreError> {
+        commit(self, c, false)
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        ColumnStore::sync(self)
     }
 
     fn latest_height(&self) -> Result<u64, StoreError> {
@@ -363,4 +329,51 @@ impl<C: ColumnStore> Store for C {
         let bytes = self.get(Column::Wal, SAFETY_KEY)?;
         bytes.map(|b| layout::decode_safety(&b)).transpose()
     }
+}
+
+/// Writes one committed block (see [`Store::commit_block`]); `sync`: durable on return.
+fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>, sync: bool) -> Result<(), StoreError> {
+    let _writer = hold(store.writer_lock());
+    let chain = store.chain()?.ok_or(StoreError::NoGenesis)?;
+    let (latest, latest_hash) = tip(store)?;
+    let hash = check_commit(c, &chain, (latest, latest_hash))?;
+    let height = c.block.height();
+    let history = entries_of(c.block, c.receipts, c.time_ms);
+    let touched = touched_accounts(c.block);
+    let mut w = WriteSet::with_capacity(8 + c.receipts.len() + history.len() + touched.len());
+    w.put(Column::Blocks, height_key(height), c.block.to_bytes());
+    w.put(Column::BlockHashes, hash.0, height_key(height).to_vec());
+    w.put(
+        Column::Certificates,
+        height_key(height),
+        c.certificate.to_bytes(),
+    );
+    // The certificate the next proposer chose for the parent is the canonical one.
+    if let Some(last) = &c.block.last_commit
+        && last.height == latest
+        && last.block == latest_hash
+    {
+        w.put(Column::Certificates, height_key(latest), last.to_bytes());
+    }
+    for receipt in c.receipts {
+        let mut value = Writer::with_capacity(64);
+        value.u64(height);
+        receipt.encode(&mut value);
+        w.put(Column::Txs, receipt.tx_hash.0, value.into_bytes());
+    }
+    for (address, entry) in &history {
+        w.put(
+            Column::History,
+            history_key(address, height, entry.index),
+            entry.to_bytes(),
+        );
+    }
+    put_state(&mut w, c.state, touched);
+    w.put(
+        Column::Meta,
+        meta::LATEST_HEIGHT,
+        height_key(height).to_vec(),
+    );
+    w.put(Column::Meta, meta::LATEST_HASH, hash.0.to_vec());
+    store.write(w, sync)
 }

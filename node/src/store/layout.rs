@@ -100,8 +100,11 @@ pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), StoreError> + 'a;
 /// Ordered key-value columns with atomic batches: all a [`super::Store`] needs from a backend.
 pub trait ColumnStore: Send + Sync {
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Applies every write or none; with `sync`, durable (fsynced) when it returns.
+    /// Applies every write or none; with `sync`, durable (fsynced) when it returns. Writes reach
+    /// one log in the order they are made: a synced write makes every earlier one durable too.
     fn write(&self, writes: WriteSet, sync: bool) -> Result<(), StoreError>;
+    /// Makes every write made so far durable.
+    fn sync(&self) -> Result<(), StoreError>;
     /// Up to `limit` entries whose key starts with `prefix` and sorts below `below`, greatest
     /// key first.
     fn scan_back(

@@ -127,6 +127,12 @@ pub trait Store: Send + Sync {
     /// Writes one committed block and everything it brings, atomically and durably. The block
     /// must be the next one after [`Store::latest_height`] and build on the latest hash.
     fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError>;
+    /// [`Store::commit_block`] without waiting for the disk: the batch is applied (readers see
+    /// it) and in the write-ahead log, after every earlier write and before every later one;
+    /// it is durable once a later synced write or [`Store::sync`] returns.
+    fn commit_block_written(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError>;
+    /// Makes every write made so far durable.
+    fn sync(&self) -> Result<(), StoreError>;
 
     /// Height of the latest committed block; 0 at genesis (and on a fresh store).
     fn latest_height(&self) -> Result<u64, StoreError>;

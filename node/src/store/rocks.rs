@@ -106,6 +106,11 @@ impl ColumnStore for RocksStore {
         self.db.write_opt(batch, &options).map_err(io)
     }
 
+    fn sync(&self) -> Result<(), StoreError> {
+        // Every column family shares the one write-ahead log; this syncs all of it.
+        self.db.flush_wal(true).map_err(io)
+    }
+
     fn scan_back(
         &self,
         column: Column,

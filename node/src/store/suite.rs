@@ -27,6 +27,7 @@ macro_rules! store_suite {
             a_store_made_for_another_chain_is_refused,
             a_refused_commit_writes_nothing,
             a_reopened_store_continues_the_chain,
+            a_block_written_without_sync_reads_back_and_survives_a_clean_reopen,
         );
     };
     (@tests $open_fresh:expr; $($name:ident),* $(,)?) => {
@@ -292,4 +293,30 @@ pub fn a_reopened_store_continues_the_chain<S: Store>(open: &dyn Fn() -> S) {
     drop(store);
     assert_holds(&open(), &blocks);
     assert_eq!(resumed.state.height(), 6);
+}
+
+pub fn a_block_written_without_sync_reads_back_and_survives_a_clean_reopen<S: Store>(
+    open: &dyn Fn() -> S,
+) {
+    let mut chain = TestChain::new("suite-written", 5);
+    let mut blocks = grow(&open(), &mut chain, 1);
+    let store = open();
+    let mut resumed = TestChain::new("suite-written", 5);
+    resumed.resume(
+        store.load_state().unwrap().unwrap(),
+        store.certificate(1).unwrap(),
+    );
+    for _ in 0..2 {
+        let c = resumed.mixed_block();
+        store.commit_block_written(&c.commit()).unwrap();
+        blocks.push(c);
+        // Readers see it at once, before any sync.
+        assert_holds(&store, &blocks);
+    }
+    // A block that does not follow the tip is refused as by `commit_block`.
+    let stale = &blocks[1];
+    assert!(store.commit_block_written(&stale.commit()).is_err());
+    store.sync().unwrap();
+    drop(store);
+    assert_holds(&open(), &blocks);
 }
