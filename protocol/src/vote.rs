@@ -91,11 +91,14 @@ impl SignedVote {
         chain_id: &str,
         validators: &ValidatorSet,
     ) -> Result<(), SignatureError> {
-        let key = validators
-            .checked_key(&self.vote.validator)
-            .ok_or(SignatureError::BadKey)?;
         let body = self.vote.signing_body(chain_id);
-        crypto::verify_checked(key, Domain::Vote, &body, &self.signature)
+        verify_member(
+            validators,
+            &self.vote.validator,
+            Domain::Vote,
+            &body,
+            &self.signature,
+        )
     }
 }
 
@@ -123,12 +126,30 @@ impl SignedProposal {
         chain_id: &str,
         validators: &ValidatorSet,
     ) -> Result<(), SignatureError> {
-        let key = validators
-            .checked_key(&self.proposal.proposer)
-            .ok_or(SignatureError::BadKey)?;
         let body = self.proposal.signing_body(chain_id);
-        crypto::verify_checked(key, Domain::Proposal, &body, &self.signature)
+        let proposer = &self.proposal.proposer;
+        verify_member(
+            validators,
+            proposer,
+            Domain::Proposal,
+            &body,
+            &self.signature,
+        )
     }
+}
+
+/// Verifies `signature` under `signer`'s key as `validators` holds it checked.
+fn verify_member(
+    validators: &ValidatorSet,
+    signer: &PublicKey,
+    domain: Domain,
+    body: &[u8],
+    signature: &Signature,
+) -> Result<(), SignatureError> {
+    let key = validators
+        .checked_key(signer)
+        .ok_or(SignatureError::BadKey)?;
+    crypto::verify_checked(key, domain, body, signature)
 }
 
 impl Encode for VoteKind {
