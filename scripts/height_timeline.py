@@ -10,7 +10,8 @@ Reads node0.log .. nodeN.log in the directory (the events `height started`, `blo
 sent`, and the `committed` lines). For every height that every node committed (the first and
 last 20 left out as warm-up and drain), it measures each step from the proposer's own start of
 the height, and the other nodes' steps from their own receipt of the proposal, and prints the
-median and p90 of each, in milliseconds, with the proposer's wait for the block below.
+median and p90 of each, in milliseconds, and how many proposals' safety batches carried the
+block below (the block writer had not stored it yet).
 """
 
 import collections
@@ -24,7 +25,8 @@ LINE = re.compile(r"^(\S+)Z\s+\w+\s+\S+: (.*)$")
 
 
 def events(log):
-    """{height: {event name: first time in ms}} and the proposal safety waits (µs) of one log."""
+    """{height: {event name: first time in ms}} and, per proposal, the blocks its safety batch
+    carried."""
     by_height = collections.defaultdict(dict)
     waits = []
     previous = None
@@ -37,7 +39,7 @@ def events(log):
         text = m.group(2)
         h = re.search(r"\bheight=(\d+)", text)
         height = int(h.group(1)) if h else current
-        name = re.split(r" (height|waited_for_block_micros|micros)=", text)[0].strip()
+        name = re.split(r" (height|pending_blocks|micros)=", text)[0].strip()
         if name == "vote sent":
             name = "vote " + re.search(r"kind=(\w+)", text).group(1).lower()
         elif name == "height started":
@@ -45,8 +47,8 @@ def events(log):
         elif name == "proposal sent" and previous and previous[0] == "safety state persisted":
             waits.append(previous[1])
         if name == "safety state persisted":
-            wait = re.search(r"waited_for_block_micros=(\d+)", text)
-            previous = (name, int(wait.group(1)) if wait else 0)
+            carried = re.search(r"pending_blocks=(\d+)", text)
+            previous = (name, int(carried.group(1)) if carried else 0)
         else:
             previous = (name, 0)
         by_height[height].setdefault(name, t)
@@ -107,7 +109,8 @@ def main():
     for name, values in proposer_steps.items():
         summary(name, values)
     if waits:
-        summary("(waited for the block below, before signing)", [w / 1000 for w in waits])
+        carried = sum(1 for w in waits if w > 0)
+        print(f"  {carried} of {len(waits)} proposals carried the block below in their safety batch")
     print("other validators, ms after they received the proposal:")
     for name, values in other_steps.items():
         summary(name, values)

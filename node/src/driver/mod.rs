@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, SafetyState, Timeout};
-use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
+use vellum_protocol::ledger::{BlockContext, VerifyAll, apply_block, build_block};
 use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
@@ -95,6 +95,8 @@ pub struct Driver {
     config: DriverConfig,
     store: Arc<dyn Store>,
     writer: BlockWriter,
+    /// Committed blocks handed to the writer and perhaps not written yet.
+    unwritten: VecDeque<Arc<CommittedBlock>>,
     core: Core,
     key: Keypair,
     state: LedgerState,
@@ -112,6 +114,34 @@ pub struct Driver {
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
+}
+
+/// Commits the decided blocks a previous run saved with its safety state but had not stored
+/// (it stopped first), then forgets every pending copy: the state after them.
+fn commit_pending(store: &dyn Store, mut state: LedgerState) -> Result<LedgerState, DriverError> {
+    for (block, cert) in store.pending_blocks(state.height())? {
+        let height = block.height();
+        if height != state.height() + 1 {
+            break;
+        }
+        let proven = cert.verify(state.chain_id(), height, block.hash(), state.validators());
+        let applied = apply_block(&state, &block, &VerifyAll);
+        let (after, receipts) = match (proven, applied) {
+            (Ok(()), Ok(applied)) => applied,
+            (proven, applied) => {
+                let why = format!("{:?} / {:?}", proven.err(), applied.err());
+                tracing::warn!(height, %why, "a pending block does not apply; left to sync");
+                break;
+            }
+        };
+        store.commit_block(&crate::store::BlockCommit::new(
+            &block, &receipts, &cert, &after,
+        ))?;
+        tracing::info!(height, "committed a block saved with the safety state");
+        state = after;
+    }
+    store.forget_pending(state.height())?;
+    Ok(state)
 }
 
 /// Most messages kept for the height after the next.
@@ -149,6 +179,7 @@ impl Driver {
     ) -> Result<Driver, DriverError> {
         let state = store.load_state()?.ok_or(DriverError::NoGenesis)?;
         let safety = store.load_safety()?.unwrap_or_default();
+        let state = commit_pending(&*store, state)?;
         let last_certificate = match state.height() {
             0 => None,
             h => store.certificate(h)?,
@@ -159,6 +190,7 @@ impl Driver {
             config,
             store,
             writer,
+            unwritten: VecDeque::new(),
             core,
             key,
             state,
@@ -468,20 +500,28 @@ impl Driver {
     }
 
     /// The safety state must be durable before the signed message leaves; if it cannot be
-    /// written the node must not go on signing. Nothing is signed at a height before the block
-    /// below it is written; this synced write then makes it durable (see [`BlockWriter`]).
-    fn persist_safety(&self, state: &SafetyState) {
+    /// written the node must not go on signing. A signature at height `h + 1` needs block `h`
+    /// recoverable after a crash (see [`BlockWriter`]): blocks up to `h` the writer has not
+    /// written yet go into this same synced batch (a restarted driver commits them first), so
+    /// the signer never waits for the writer.
+    fn persist_safety(&mut self, state: &SafetyState) {
         let started = std::time::Instant::now();
-        if let Some(signed) = state.last_signed {
-            self.writer.wait_written(signed.height.saturating_sub(1));
-        }
-        let waited = started.elapsed().as_micros() as u64;
-        if let Err(e) = self.store.save_safety(state) {
+        let written = self.writer.written();
+        self.unwritten.retain(|c| c.block.height() > written);
+        let below = state.last_signed.map_or(0, |s| s.height.saturating_sub(1));
+        let pending: Vec<(&Block, &CommitCertificate)> = self
+            .unwritten
+            .iter()
+            .filter(|c| c.block.height() <= below)
+            .map(|c| (&*c.block, &c.certificate))
+            .collect();
+        let waited = pending.len() as u64;
+        if let Err(e) = self.store.save_safety_with(state, &pending) {
             tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
             panic!("cannot persist the consensus safety state: {e}");
         }
         tracing::debug!(
-            waited_for_block_micros = waited,
+            pending_blocks = waited,
             micros = started.elapsed().as_micros() as u64,
             "safety state persisted"
         );
@@ -578,6 +618,7 @@ impl Driver {
             latency_ms: now_ms.saturating_sub(self.started_at_ms),
         });
         self.writer.submit(Arc::clone(&committed));
+        self.unwritten.push_back(Arc::clone(&committed));
         effects.push(Effect::Committed(committed));
         self.last_commit_ms = now_ms;
         self.started = None;

@@ -468,15 +468,17 @@ fn with_writer_thread(net: &mut Net) -> Arc<std::sync::Mutex<Vec<(u64, u64)>>> {
 }
 
 #[test]
-fn the_writer_thread_stores_in_order_and_nothing_is_signed_above_an_unstored_block() {
+fn the_writer_thread_stores_in_order_and_nothing_is_signed_above_an_unrecoverable_block() {
     let mut net = Net::new(1);
     let seen = with_writer_thread(&mut net);
     for nonce in 0..3 {
         net.submit(0, net.transfer(nonce, 10));
         let height = net.drivers[0].state().height();
         assert_eq!(height, nonce + 1);
-        // The proposal of this height was signed, so the block below it is durable.
-        assert!(net.stores[0].latest_height().unwrap() >= height - 1);
+        // This height was signed: the block below is stored, or saved with the safety state.
+        let pending = net.stores[0].pending_blocks(0).unwrap();
+        let stored = net.stores[0].latest_height().unwrap();
+        assert!(stored >= height - 1 || pending.iter().any(|(b, _)| b.height() == height - 1));
     }
     // Dropping the driver drops its writer, which writes what is queued first.
     net.drivers.clear();
@@ -530,6 +532,8 @@ fn a_block_the_writer_cannot_store_stops_the_driver() {
 struct GatedStore {
     inner: MemoryStore,
     open: std::sync::atomic::AtomicBool,
+    /// Then the writer thread's writes fail (the node "dies" before they land).
+    fail: std::sync::atomic::AtomicBool,
 }
 
 impl crate::store::ColumnStore for GatedStore {
@@ -548,6 +552,9 @@ impl crate::store::ColumnStore for GatedStore {
         if std::thread::current().name() == Some("block-writer") {
             while !self.open.load(std::sync::atomic::Ordering::SeqCst) {
                 std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(crate::store::StoreError::Io("the node died".into()));
             }
         }
         self.inner.write(writes, sync)
@@ -577,11 +584,12 @@ impl crate::store::ColumnStore for GatedStore {
 }
 
 #[test]
-fn the_next_heights_signature_waits_for_the_block_below_to_be_durable() {
+fn a_block_saved_with_the_safety_state_is_committed_after_a_crash() {
     let net = Net::new(1);
     let gated = Arc::new(GatedStore {
         inner: (*net.stores[0]).clone(),
         open: std::sync::atomic::AtomicBool::new(false),
+        fail: std::sync::atomic::AtomicBool::new(false),
     });
     let store: Arc<dyn Store> = gated.clone();
     let mut driver = Driver::open(
@@ -593,23 +601,26 @@ fn the_next_heights_signature_waits_for_the_block_below_to_be_durable() {
     )
     .unwrap()
     .with_writer(BlockWriter::spawn(store, 0, Box::new(|_| {})));
-    // Block 1 is decided at once (a lone validator) and queued; its write waits at the gate.
+    // Blocks 1 and 2 are decided at once (a lone validator); their writes wait at the gate,
+    // and height 2 is signed without waiting: block 1 goes with its safety state.
     let mut effects = Vec::new();
     driver.submit(vec![net.transfer(0, 10)], net.now, &mut effects);
-    assert_eq!(driver.state().height(), 1);
-    let opener = {
-        let gated = Arc::clone(&gated);
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            gated.open.store(true, std::sync::atomic::Ordering::SeqCst);
-        })
-    };
-    // Height 2's proposal may not be signed before block 1 is stored.
     driver.submit(vec![net.transfer(1, 10)], net.now, &mut effects);
-    assert!(
-        gated.open.load(std::sync::atomic::Ordering::SeqCst),
-        "height 2 was signed while block 1 was not durable"
+    assert_eq!(driver.state().height(), 2);
+    let pending = gated.inner.pending_blocks(0).unwrap();
+    assert_eq!(
+        pending.iter().map(|(b, _)| b.height()).collect::<Vec<_>>(),
+        vec![1]
     );
-    assert!(gated.inner.latest_height().unwrap() >= 1);
-    opener.join().unwrap();
+    // The node dies before the writer stores anything.
+    gated.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    gated.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    drop(driver);
+    assert_eq!(gated.inner.latest_height().unwrap(), 0);
+    // Restarted, it commits block 1 first; block 2 (no signature above it) comes from peers.
+    let inner = Arc::new(gated.inner.clone());
+    let reopened = Net::open(&inner, &net.keys[0], net.now);
+    assert_eq!(reopened.state().height(), 1);
+    assert_eq!(inner.latest_height().unwrap(), 1);
+    assert!(inner.pending_blocks(0).unwrap().is_empty());
 }

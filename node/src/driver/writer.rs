@@ -10,14 +10,13 @@
 //! - Blocks are written in the order they are handed over, each as the store's one atomic
 //!   batch, then the log is synced; the `after` callback (the RPC's state and its subscribers'
 //!   events) runs for a block once it is durable.
-//! - The driver signs nothing at height `h + 1` before block `h` is written
-//!   ([`BlockWriter::wait_written`]), and the signature's safety state is then written synced:
-//!   the store's log is one sequence, so that write makes block `h` durable too. A validator's
-//!   persisted safety state is thus never more than one height above its stored chain, as when
-//!   the write was in line. Were it further ahead, validators that all crashed with a block
-//!   still queued would hold signatures above a block none of them stored, and their guards
-//!   would refuse to sign it again: the chain would stop. (Waiting for the write only, not for
-//!   its own sync, keeps one fsync off the proposer's path.)
+//! - A signature at height `h + 1` needs block `h` recoverable after a crash: were a
+//!   validator's persisted safety state above a block it cannot recover, validators that all
+//!   crashed with a block still queued would hold signatures above a block none of them
+//!   stored, their guards would refuse to sign it again, and the chain would stop. So the
+//!   driver saves every block up to `h` that the writer has not written ([`BlockWriter::written`])
+//!   in the signature's own synced batch (`Store::save_safety_with`), and a restarted driver
+//!   commits those first. The signer never waits for the writer.
 //! - A write that fails stops the node (as in line, the driver panics at its next use of the
 //!   writer): a committed block that cannot be stored must not be built upon.
 
@@ -147,11 +146,9 @@ impl BlockWriter {
         }
     }
 
-    /// Returns once every block up to `height` is written: durable at the next synced write.
-    pub fn wait_written(&self, height: u64) {
-        if !self.progress.wait(|p| p.written >= height) {
-            self.stopped();
-        }
+    /// The highest height written (applied and in the log).
+    pub fn written(&self) -> u64 {
+        self.progress.state.lock().expect("not poisoned").written
     }
 
     /// Returns once every block up to `height` is durable.

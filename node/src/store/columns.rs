@@ -4,7 +4,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vellum_consensus::SafetyState;
-use vellum_protocol::encoding::Writer;
+use vellum_protocol::encoding::{Decode, Writer};
 use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
 use vellum_protocol::{
     Account, Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt,
@@ -320,9 +320,62 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError> {
-        let mut w = WriteSet::with_capacity(1);
+        self.save_safety_with(safety, &[])
+    }
+
+    fn save_safety_with(
+        &self,
+        safety: &SafetyState,
+        pending: &[(&Block, &CommitCertificate)],
+    ) -> Result<(), StoreError> {
+        let mut w = WriteSet::with_capacity(1 + pending.len());
         w.put(Column::Wal, SAFETY_KEY, layout::encode_safety(safety));
+        for (block, certificate) in pending {
+            let mut value = Writer::with_capacity(block.size_hint() + 256);
+            block.encode(&mut value);
+            certificate.encode(&mut value);
+            w.put(
+                Column::Wal,
+                layout::pending_key(block.height()),
+                value.into_bytes(),
+            );
+        }
         self.write(w, true)
+    }
+
+    fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
+        let mut stale = WriteSet::default();
+        self.for_each(Column::Wal, &mut |key, _| {
+            if let Some(h) = key.strip_prefix(layout::PENDING_PREFIX)
+                && h.try_into().is_ok_and(|h| u64::from_be_bytes(h) <= height)
+            {
+                stale.delete(Column::Wal, key.to_vec());
+            }
+            Ok(())
+        })?;
+        if stale.writes.is_empty() {
+            return Ok(());
+        }
+        self.write(stale, true)
+    }
+
+    fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError> {
+        let mut found = Vec::new();
+        self.for_each(Column::Wal, &mut |key, value| {
+            let Some(h) = key.strip_prefix(layout::PENDING_PREFIX) else {
+                return Ok(());
+            };
+            let h = u64::from_be_bytes(h.try_into().map_err(|_| corrupt("wal", "pending key"))?);
+            if h > height {
+                let mut r = vellum_protocol::encoding::Reader::new(value);
+                let block = Block::decode(&mut r).map_err(|e| corrupt("pending block", e))?;
+                let cert =
+                    CommitCertificate::decode(&mut r).map_err(|e| corrupt("pending block", e))?;
+                found.push((block, cert));
+            }
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     fn load_safety(&self) -> Result<Option<SafetyState>, StoreError> {
@@ -375,5 +428,7 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>, sync: bool) -> Result<
         height_key(height).to_vec(),
     );
     w.put(Column::Meta, meta::LATEST_HASH, hash.0.to_vec());
+    // The copy the driver may have saved with its safety state is no longer needed.
+    w.delete(Column::Wal, layout::pending_key(height));
     store.write(w, sync)
 }

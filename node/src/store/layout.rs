@@ -130,8 +130,14 @@ pub mod meta {
     pub const STATE_FIELDS: &[u8] = b"state_fields";
 }
 
-/// The one key of `wal`.
+/// The safety state's key in `wal`.
 pub const SAFETY_KEY: &[u8] = b"safety";
+/// The prefix of pending blocks' keys in `wal` (then the height, big-endian).
+pub const PENDING_PREFIX: &[u8] = b"pending";
+
+pub fn pending_key(height: u64) -> Vec<u8> {
+    [PENDING_PREFIX, &height.to_be_bytes()].concat()
+}
 
 pub fn height_key(height: u64) -> [u8; 8] {
     height.to_be_bytes()

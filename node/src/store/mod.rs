@@ -27,6 +27,7 @@
 //! | `state` | address (20) | `Account` (default accounts are deleted) |
 //! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` |
 //! | `wal` | `safety` | `SafetyState`: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash) |
+//! | `wal` | `pending` ‖ height `u64` | `Block` ‖ `CommitCertificate`: a decided block saved with the safety state before the block writer stored it (deleted by its commit) |
 //!
 //! A history cursor is the 24 hex digits of height `u64` ‖ index `u32` of the last entry a
 //! page returned; the next page starts strictly below it.
@@ -156,6 +157,18 @@ pub trait Store: Send + Sync {
 
     /// Persists the consensus safety state, synced: durable when this returns.
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError>;
+    /// [`Store::save_safety`] together with decided blocks not yet committed to the store
+    /// (each with its certificate), in one synced batch: a node that restarts commits them
+    /// first ([`Store::pending_blocks`]). A block's commit removes its pending copy.
+    fn save_safety_with(
+        &self,
+        safety: &SafetyState,
+        pending: &[(&Block, &CommitCertificate)],
+    ) -> Result<(), StoreError>;
+    /// Decided blocks saved with the safety state above `height`, in height order.
+    fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError>;
+    /// Removes pending copies of blocks up to `height` (already stored).
+    fn forget_pending(&self, height: u64) -> Result<(), StoreError>;
     /// The last saved safety state; `None` if none was ever saved.
     fn load_safety(&self) -> Result<Option<SafetyState>, StoreError>;
 }

@@ -28,6 +28,7 @@ macro_rules! store_suite {
             a_refused_commit_writes_nothing,
             a_reopened_store_continues_the_chain,
             a_block_written_without_sync_reads_back_and_survives_a_clean_reopen,
+            pending_blocks_ride_with_the_safety_state_until_committed,
         );
     };
     (@tests $open_fresh:expr; $($name:ident),* $(,)?) => {
@@ -319,4 +320,36 @@ pub fn a_block_written_without_sync_reads_back_and_survives_a_clean_reopen<S: St
     store.sync().unwrap();
     drop(store);
     assert_holds(&open(), &blocks);
+}
+
+pub fn pending_blocks_ride_with_the_safety_state_until_committed<S: Store>(open: &dyn Fn() -> S) {
+    let mut chain = TestChain::new("suite-pending", 5);
+    let store = open();
+    store
+        .init_genesis(&chain.identity, &chain.state.clone())
+        .unwrap();
+    let first = chain.mixed_block();
+    let second = chain.mixed_block();
+    let safety = SafetyState::default();
+    let pending = [
+        (&first.block, &first.certificate),
+        (&second.block, &second.certificate),
+    ];
+    store.save_safety_with(&safety, &pending).unwrap();
+    drop(store);
+    let store = open();
+    let found = store.pending_blocks(0).unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(
+        (&found[0].0, &found[0].1),
+        (&first.block, &first.certificate)
+    );
+    assert_eq!(found[1].0.height(), 2);
+    assert_eq!(store.pending_blocks(1).unwrap().len(), 1);
+    // Committing a block removes its copy; forgetting removes the rest up to a height.
+    store.commit_block(&first.commit()).unwrap();
+    assert_eq!(store.pending_blocks(0).unwrap().len(), 1);
+    store.forget_pending(2).unwrap();
+    assert!(store.pending_blocks(0).unwrap().is_empty());
+    assert_eq!(store.load_safety().unwrap(), Some(safety));
 }
