@@ -3,11 +3,13 @@
 //! It executes the core's outputs in order, as the simulator's host does: a `PersistSafety` is
 //! written (synced) to the store's write-ahead log before the broadcast that follows it; blocks
 //! are built from the mempool and validated with the ledger rule, reusing the mempool's
-//! verified-signature cache so no signature is checked twice; a commit is one atomic store
-//! batch, after which the mempool is re-checked against the new state.
+//! verified-signature cache and the precommits verified on arrival so no signature is checked
+//! twice; a commit moves the state and re-checks the mempool, and hands the block to the
+//! [`BlockWriter`], which stores it (on its own thread in a running node) and announces it.
 //!
-//! The driver is synchronous and owns no IO but the store: it returns [`Effect`]s (messages to
-//! gossip, timers to set, commits to announce) for the async shell to carry out. A height is
+//! The driver is synchronous and owns no IO but the store's safety writes and its writer: it
+//! returns [`Effect`]s (messages to gossip, timers to set, commits made) for the async shell
+//! to carry out. A height is
 //! started lazily — when transactions wait, when a peer's message for it arrives, or when the
 //! optional heartbeat elapses — so an idle network makes no empty blocks.
 
@@ -21,7 +23,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, SafetyState, Timeout};
-use vellum_protocol::ledger::{BlockContext, VerifyAll, apply_block, build_block};
+use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
 use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
@@ -95,8 +97,6 @@ pub struct Driver {
     config: DriverConfig,
     store: Arc<dyn Store>,
     writer: BlockWriter,
-    /// Committed blocks handed to the writer and perhaps not written yet.
-    unwritten: VecDeque<Arc<CommittedBlock>>,
     core: Core,
     key: Keypair,
     state: LedgerState,
@@ -114,34 +114,6 @@ pub struct Driver {
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
-}
-
-/// Commits the decided blocks a previous run saved with its safety state but had not stored
-/// (it stopped first), then forgets every pending copy: the state after them.
-fn commit_pending(store: &dyn Store, mut state: LedgerState) -> Result<LedgerState, DriverError> {
-    for (block, cert) in store.pending_blocks(state.height())? {
-        let height = block.height();
-        if height != state.height() + 1 {
-            break;
-        }
-        let proven = cert.verify(state.chain_id(), height, block.hash(), state.validators());
-        let applied = apply_block(&state, &block, &VerifyAll);
-        let (after, receipts) = match (proven, applied) {
-            (Ok(()), Ok(applied)) => applied,
-            (proven, applied) => {
-                let why = format!("{:?} / {:?}", proven.err(), applied.err());
-                tracing::warn!(height, %why, "a pending block does not apply; left to sync");
-                break;
-            }
-        };
-        store.commit_block(&crate::store::BlockCommit::new(
-            &block, &receipts, &cert, &after,
-        ))?;
-        tracing::info!(height, "committed a block saved with the safety state");
-        state = after;
-    }
-    store.forget_pending(state.height())?;
-    Ok(state)
 }
 
 /// Most messages kept for the height after the next.
@@ -179,7 +151,7 @@ impl Driver {
     ) -> Result<Driver, DriverError> {
         let state = store.load_state()?.ok_or(DriverError::NoGenesis)?;
         let safety = store.load_safety()?.unwrap_or_default();
-        let state = commit_pending(&*store, state)?;
+        let state = writer::commit_pending(&*store, state)?;
         let last_certificate = match state.height() {
             0 => None,
             h => store.certificate(h)?,
@@ -190,7 +162,6 @@ impl Driver {
             config,
             store,
             writer,
-            unwritten: VecDeque::new(),
             core,
             key,
             state,
@@ -361,7 +332,7 @@ impl Driver {
                 break;
             }
             let hash = cert.block;
-            if !self.store_commit(now_ms, height, hash, cert, effects) {
+            if !self.apply_decided(now_ms, height, hash, cert, effects) {
                 break;
             }
             committed = true;
@@ -485,7 +456,9 @@ impl Driver {
                 certificate,
                 ..
             } => {
-                self.commit(now_ms, height, block, certificate, effects);
+                if self.apply_decided(now_ms, height, block, certificate, effects) {
+                    self.after_commit(now_ms, effects);
+                }
             }
             Output::Evidence(e) => {
                 tracing::warn!(offender = %e.offender(), "equivocation");
@@ -506,22 +479,19 @@ impl Driver {
     /// the signer never waits for the writer.
     fn persist_safety(&mut self, state: &SafetyState) {
         let started = std::time::Instant::now();
-        let written = self.writer.written();
-        self.unwritten.retain(|c| c.block.height() > written);
         let below = state.last_signed.map_or(0, |s| s.height.saturating_sub(1));
-        let pending: Vec<(&Block, &CommitCertificate)> = self
-            .unwritten
+        // A block the writer has written is in the log before this synced write: durable by it.
+        let unwritten = self.writer.unwritten_up_to(below);
+        let pending: Vec<(&Block, &CommitCertificate)> = unwritten
             .iter()
-            .filter(|c| c.block.height() <= below)
             .map(|c| (&*c.block, &c.certificate))
             .collect();
-        let waited = pending.len() as u64;
         if let Err(e) = self.store.save_safety_with(state, &pending) {
             tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
             panic!("cannot persist the consensus safety state: {e}");
         }
         tracing::debug!(
-            pending_blocks = waited,
+            pending_blocks = pending.len(),
             micros = started.elapsed().as_micros() as u64,
             "safety state persisted"
         );
@@ -574,22 +544,9 @@ impl Driver {
         }
     }
 
-    fn commit(
-        &mut self,
-        now_ms: u64,
-        height: u64,
-        hash: Hash,
-        certificate: CommitCertificate,
-        effects: &mut Vec<Effect>,
-    ) {
-        if self.store_commit(now_ms, height, hash, certificate, effects) {
-            self.after_commit(now_ms, effects);
-        }
-    }
-
     /// Applies a decided block, hands it to the block writer and tells the node about it;
     /// false (nothing changed) if the block cannot be applied.
-    fn store_commit(
+    fn apply_decided(
         &mut self,
         now_ms: u64,
         height: u64,
@@ -618,7 +575,6 @@ impl Driver {
             latency_ms: now_ms.saturating_sub(self.started_at_ms),
         });
         self.writer.submit(Arc::clone(&committed));
-        self.unwritten.push_back(Arc::clone(&committed));
         effects.push(Effect::Committed(committed));
         self.last_commit_ms = now_ms;
         self.started = None;

@@ -14,19 +14,23 @@
 //!   validator's persisted safety state above a block it cannot recover, validators that all
 //!   crashed with a block still queued would hold signatures above a block none of them
 //!   stored, their guards would refuse to sign it again, and the chain would stop. So the
-//!   driver saves every block up to `h` that the writer has not written ([`BlockWriter::written`])
-//!   in the signature's own synced batch (`Store::save_safety_with`), and a restarted driver
-//!   commits those first. The signer never waits for the writer.
+//!   driver saves every block up to `h` that the writer has not written
+//!   ([`BlockWriter::unwritten_up_to`]) in the signature's own synced batch
+//!   (`Store::save_safety_with`), and a restarted driver commits those first
+//!   ([`commit_pending`]). The signer never waits for the writer.
 //! - A write that fails stops the node (as in line, the driver panics at its next use of the
 //!   writer): a committed block that cannot be stored must not be built upon.
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
+use vellum_protocol::{LedgerState, VerifyAll, apply_block};
+
 use crate::store::{BlockCommit, Store};
 
-use super::CommittedBlock;
+use super::{CommittedBlock, DriverError};
 
 /// Called with each block once it is durable.
 pub type After = Box<dyn FnMut(&CommittedBlock) + Send>;
@@ -42,13 +46,12 @@ pub struct BlockWriter {
 
 enum Mode {
     /// Written before `submit` returns (tests and tools).
-    Inline {
-        store: Arc<dyn Store>,
-        after: Option<After>,
-    },
+    Inline { store: Arc<dyn Store> },
     Thread {
         jobs: Option<SyncSender<Arc<CommittedBlock>>>,
         thread: Option<JoinHandle<()>>,
+        /// Blocks handed over and perhaps not written yet, oldest first.
+        queued: VecDeque<Arc<CommittedBlock>>,
     },
 }
 
@@ -81,6 +84,7 @@ impl Progress {
         self.changed.notify_all();
     }
     /// Waits until `reached` holds or writing stopped; false if it stopped first.
+    #[cfg(test)]
     fn wait(&self, reached: impl Fn(&Heights) -> bool) -> bool {
         let mut state = self.state.lock().expect("not poisoned");
         while !reached(&state) && state.error.is_none() {
@@ -95,7 +99,7 @@ impl BlockWriter {
     /// to `stored_height`.
     pub fn inline(store: Arc<dyn Store>, stored_height: u64) -> BlockWriter {
         BlockWriter {
-            mode: Mode::Inline { store, after: None },
+            mode: Mode::Inline { store },
             progress: Progress::new(stored_height),
         }
     }
@@ -115,6 +119,7 @@ impl BlockWriter {
             mode: Mode::Thread {
                 jobs: Some(jobs),
                 thread: Some(thread),
+                queued: VecDeque::new(),
             },
             progress,
         }
@@ -123,7 +128,7 @@ impl BlockWriter {
     /// Hands over the next committed block.
     pub fn submit(&mut self, block: Arc<CommittedBlock>) {
         match &mut self.mode {
-            Mode::Inline { store, after } => {
+            Mode::Inline { store } => {
                 let height = block.block.height();
                 if let Err(e) = store.commit_block(&commit_of(&block)) {
                     tracing::error!(height, error = %e, "cannot store a committed block; stopping");
@@ -133,11 +138,9 @@ impl BlockWriter {
                     p.written = height;
                     p.durable = height;
                 });
-                if let Some(after) = after {
-                    after(&block);
-                }
             }
-            Mode::Thread { jobs, .. } => {
+            Mode::Thread { jobs, queued, .. } => {
+                queued.push_back(Arc::clone(&block));
                 let sent = jobs.as_ref().is_some_and(|j| j.send(block).is_ok());
                 if !sent {
                     self.stopped();
@@ -146,12 +149,23 @@ impl BlockWriter {
         }
     }
 
-    /// The highest height written (applied and in the log).
-    pub fn written(&self) -> u64 {
-        self.progress.state.lock().expect("not poisoned").written
+    /// The blocks up to `height` handed over and not written yet (applied and in the log),
+    /// oldest first.
+    pub fn unwritten_up_to(&mut self, height: u64) -> Vec<Arc<CommittedBlock>> {
+        let Mode::Thread { queued, .. } = &mut self.mode else {
+            return Vec::new();
+        };
+        let written = self.progress.state.lock().expect("not poisoned").written;
+        queued.retain(|c| c.block.height() > written);
+        queued
+            .iter()
+            .take_while(|c| c.block.height() <= height)
+            .cloned()
+            .collect()
     }
 
     /// Returns once every block up to `height` is durable.
+    #[cfg(test)]
     pub fn wait_durable(&self, height: u64) {
         if !self.progress.wait(|p| p.durable >= height) {
             self.stopped();
@@ -173,7 +187,7 @@ impl BlockWriter {
 
 impl Drop for BlockWriter {
     fn drop(&mut self) {
-        if let Mode::Thread { jobs, thread } = &mut self.mode {
+        if let Mode::Thread { jobs, thread, .. } = &mut self.mode {
             jobs.take();
             if let Some(thread) = thread.take() {
                 let _ = thread.join();
@@ -200,6 +214,35 @@ impl std::fmt::Debug for BlockWriter {
             .field("durable", &durable)
             .finish()
     }
+}
+
+/// Commits the decided blocks a previous run saved with its safety state but had not stored
+/// (it stopped first), then forgets every pending copy: the state after them.
+pub fn commit_pending(
+    store: &dyn Store,
+    mut state: LedgerState,
+) -> Result<LedgerState, DriverError> {
+    for (block, cert) in store.pending_blocks(state.height())? {
+        let height = block.height();
+        if height != state.height() + 1 {
+            break;
+        }
+        let proven = cert.verify(state.chain_id(), height, block.hash(), state.validators());
+        let applied = apply_block(&state, &block, &VerifyAll);
+        let (after, receipts) = match (proven, applied) {
+            (Ok(()), Ok(applied)) => applied,
+            (proven, applied) => {
+                let why = format!("{:?} / {:?}", proven.err(), applied.err());
+                tracing::warn!(height, %why, "a pending block does not apply; left to sync");
+                break;
+            }
+        };
+        store.commit_block(&BlockCommit::new(&block, &receipts, &cert, &after))?;
+        tracing::info!(height, "committed a block saved with the safety state");
+        state = after;
+    }
+    store.forget_pending(state.height())?;
+    Ok(state)
 }
 
 fn commit_of(c: &CommittedBlock) -> BlockCommit<'_> {

@@ -2,11 +2,11 @@
 //! transaction admitted to the mempool is not verified again when it arrives in a block.
 //!
 //! Rule: a hash enters the cache only after [`crypto::verify_batch_checked`] accepted its
-//! transaction's signature, and the hash (SHA-256 of the signed encoding, signature included) names exactly
-//! one signed transaction, so "in the cache" implies "verifies under the one rule". The cache
-//! answers [`SignatureCheck`] for `apply_block` and `build_block`: known transactions are
-//! accepted without work, the rest are verified in one batch and remembered if good. It holds
-//! at most `capacity` hashes and forgets the oldest first.
+//! transaction's signature, and the hash (SHA-256 of the signed encoding, signature included)
+//! names exactly one signed transaction, so "in the cache" implies "verifies under the one
+//! rule". The cache answers [`SignatureCheck`] for `apply_block` and `build_block`: known
+//! transactions are accepted without work, the rest are verified in one batch and remembered
+//! if good. It holds at most `capacity` hashes and forgets the oldest first.
 //!
 //! It also keeps the senders' keys decompressed ([`CheckedKey`], at most [`KEY_CAPACITY`]; all
 //! forgotten when full): an account signs many transactions, and decompressing its key was a

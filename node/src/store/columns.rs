@@ -4,7 +4,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vellum_consensus::SafetyState;
-use vellum_protocol::encoding::{Decode, Writer};
+use vellum_protocol::encoding::{Decode, Reader, Writer};
 use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
 use vellum_protocol::{
     Account, Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt,
@@ -186,7 +186,7 @@ impl<C: ColumnStore> Store for C {
         let Some(id) = self.get(Column::Meta, meta::CHAIN_ID)? else {
             return Ok(None);
         };
-        let chain_id = vellum_protocol::encoding::Reader::new(&id)
+        let chain_id = Reader::new(&id)
             .string("chain id", 1024)
             .map_err(|e| corrupt("chain id", e))?;
         let genesis = self.get(Column::Meta, meta::GENESIS_HASH)?;
@@ -346,9 +346,7 @@ impl<C: ColumnStore> Store for C {
     fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
         let mut stale = WriteSet::default();
         self.for_each(Column::Wal, &mut |key, _| {
-            if let Some(h) = key.strip_prefix(layout::PENDING_PREFIX)
-                && h.try_into().is_ok_and(|h| u64::from_be_bytes(h) <= height)
-            {
+            if layout::pending_height(key).is_some_and(|h| h <= height) {
                 stale.delete(Column::Wal, key.to_vec());
             }
             Ok(())
@@ -362,15 +360,12 @@ impl<C: ColumnStore> Store for C {
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError> {
         let mut found = Vec::new();
         self.for_each(Column::Wal, &mut |key, value| {
-            let Some(h) = key.strip_prefix(layout::PENDING_PREFIX) else {
-                return Ok(());
-            };
-            let h = u64::from_be_bytes(h.try_into().map_err(|_| corrupt("wal", "pending key"))?);
-            if h > height {
-                let mut r = vellum_protocol::encoding::Reader::new(value);
+            if layout::pending_height(key).is_some_and(|h| h > height) {
+                let mut r = Reader::new(value);
                 let block = Block::decode(&mut r).map_err(|e| corrupt("pending block", e))?;
                 let cert =
                     CommitCertificate::decode(&mut r).map_err(|e| corrupt("pending block", e))?;
+                r.finish().map_err(|e| corrupt("pending block", e))?;
                 found.push((block, cert));
             }
             Ok(())

@@ -139,6 +139,12 @@ pub fn pending_key(height: u64) -> Vec<u8> {
     [PENDING_PREFIX, &height.to_be_bytes()].concat()
 }
 
+/// The height a `wal` key names if it is a pending block's key.
+pub fn pending_height(key: &[u8]) -> Option<u64> {
+    let height = key.strip_prefix(PENDING_PREFIX)?.try_into().ok()?;
+    Some(u64::from_be_bytes(height))
+}
+
 pub fn height_key(height: u64) -> [u8; 8] {
     height.to_be_bytes()
 }
