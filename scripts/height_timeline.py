@@ -7,11 +7,12 @@
 
 Reads node0.log .. nodeN.log in the directory (the events `height started`, `block built`,
 `safety state persisted`, `proposal sent`, `proposal received`, `block validated`, `vote
-sent`, and the `committed` lines). For every height that every node committed (the first and
+sent`, `block durable`, and the `committed` lines). For every height that every node committed (the first and
 last 20 left out as warm-up and drain), it measures each step from the proposer's own start of
 the height, and the other nodes' steps from their own receipt of the proposal, and prints the
-median and p90 of each, in milliseconds, and how many proposals' safety batches carried the
-block below (the block writer had not stored it yet).
+median and p90 of each, in milliseconds, how many proposals' safety batches carried the
+block below (the block writer had not stored it yet), the proposal's trip, and how long after
+its commit each validator's block writer had the block durable (then it is announced).
 """
 
 import collections
@@ -39,7 +40,7 @@ def events(log):
         text = m.group(2)
         h = re.search(r"\bheight=(\d+)", text)
         height = int(h.group(1)) if h else current
-        name = re.split(r" (height|pending_blocks|micros)=", text)[0].strip()
+        name = re.split(r" (height|pending_blocks|micros|write_micros)=", text)[0].strip()
         if name == "vote sent":
             name = "vote " + re.search(r"kind=(\w+)", text).group(1).lower()
         elif name == "height started":
@@ -80,6 +81,8 @@ def main():
     )[20:-20]
     proposer_steps = collections.defaultdict(list)
     other_steps = collections.defaultdict(list)
+    trip = collections.defaultdict(list)
+    durable = collections.defaultdict(list)
     intervals = []
     for h in heights:
         senders = [n for n in nodes if "proposal sent" in n[h]]
@@ -95,9 +98,14 @@ def main():
             if e is p or "proposal received" not in e:
                 continue
             received = e["proposal received"]
+            if "proposal sent" in p:
+                trip["proposal received, after it was sent"].append(received - p["proposal sent"])
             for name in ("block validated", "vote prevote", "vote precommit", "committed"):
                 if name in e:
                     other_steps[name].append(e[name] - received)
+        for n in nodes:
+            if "block durable" in n[h]:
+                durable["block durable (stored, synced)"].append(n[h]["block durable"] - n[h]["committed"])
         if h - 1 in heights:
             intervals.append(
                 min(n[h]["committed"] for n in nodes) - min(n[h - 1]["committed"] for n in nodes)
@@ -114,6 +122,13 @@ def main():
     print("other validators, ms after they received the proposal:")
     for name, values in other_steps.items():
         summary(name, values)
+    print("on the network's clock (one machine):")
+    for name, values in trip.items():
+        summary(name, values)
+    if durable:
+        print("every validator, ms after its own commit of the height:")
+        for name, values in durable.items():
+            summary(name, values)
 
 
 if __name__ == "__main__":

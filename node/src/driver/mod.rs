@@ -475,14 +475,13 @@ impl Driver {
     /// The safety state must be durable before the signed message leaves; if it cannot be
     /// written the node must not go on signing. A signature at height `h + 1` needs block `h`
     /// recoverable after a crash (see [`BlockWriter`]): blocks up to `h` the writer has not
-    /// written yet go into this same synced batch (a restarted driver commits them first), so
-    /// the signer never waits for the writer.
+    /// made durable yet are saved with it (a restarted driver commits them first), so the
+    /// signer never waits for the writer.
     fn persist_safety(&mut self, state: &SafetyState) {
         let started = std::time::Instant::now();
         let below = state.last_signed.map_or(0, |s| s.height.saturating_sub(1));
-        // A block the writer has written is in the log before this synced write: durable by it.
-        let unwritten = self.writer.unwritten_up_to(below);
-        let pending: Vec<(&Block, &CommitCertificate)> = unwritten
+        let not_durable = self.writer.not_durable_up_to(below);
+        let pending: Vec<(&Block, &CommitCertificate)> = not_durable
             .iter()
             .map(|c| (&*c.block, &c.certificate))
             .collect();

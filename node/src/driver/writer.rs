@@ -14,10 +14,11 @@
 //!   validator's persisted safety state above a block it cannot recover, validators that all
 //!   crashed with a block still queued would hold signatures above a block none of them
 //!   stored, their guards would refuse to sign it again, and the chain would stop. So the
-//!   driver saves every block up to `h` that the writer has not written
-//!   ([`BlockWriter::unwritten_up_to`]) in the signature's own synced batch
-//!   (`Store::save_safety_with`), and a restarted driver commits those first
-//!   ([`commit_pending`]). The signer never waits for the writer.
+//!   driver saves every block up to `h` that the writer has not made durable
+//!   ([`BlockWriter::not_durable_up_to`]) with the signature's own synced safety state
+//!   (`Store::save_safety_with`; the safety state has files of its own, so the store's sync
+//!   does not cover a block written and not yet synced), and a restarted driver commits those
+//!   first ([`commit_pending`]). The signer never waits for the writer.
 //! - A write that fails stops the node (as in line, the driver panics at its next use of the
 //!   writer): a committed block that cannot be stored must not be built upon.
 
@@ -55,15 +56,14 @@ enum Mode {
     },
 }
 
-/// How far writing got: the highest height written (applied, in the log) and the highest
-/// durable, or why writing stopped.
+/// How far writing got: the highest height durable (written and synced), or why writing
+/// stopped.
 struct Progress {
     state: Mutex<Heights>,
     changed: Condvar,
 }
 
 struct Heights {
-    written: u64,
     durable: u64,
     error: Option<String>,
 }
@@ -72,7 +72,6 @@ impl Progress {
     fn new(height: u64) -> Arc<Progress> {
         Arc::new(Progress {
             state: Mutex::new(Heights {
-                written: height,
                 durable: height,
                 error: None,
             }),
@@ -134,10 +133,7 @@ impl BlockWriter {
                     tracing::error!(height, error = %e, "cannot store a committed block; stopping");
                     panic!("cannot store committed block {height}: {e}");
                 }
-                self.progress.update(|p| {
-                    p.written = height;
-                    p.durable = height;
-                });
+                self.progress.update(|p| p.durable = height);
             }
             Mode::Thread { jobs, queued, .. } => {
                 queued.push_back(Arc::clone(&block));
@@ -149,14 +145,14 @@ impl BlockWriter {
         }
     }
 
-    /// The blocks up to `height` handed over and not written yet (applied and in the log),
+    /// The blocks up to `height` handed over and not durable yet (written and synced),
     /// oldest first.
-    pub fn unwritten_up_to(&mut self, height: u64) -> Vec<Arc<CommittedBlock>> {
+    pub fn not_durable_up_to(&mut self, height: u64) -> Vec<Arc<CommittedBlock>> {
         let Mode::Thread { queued, .. } = &mut self.mode else {
             return Vec::new();
         };
-        let written = self.progress.state.lock().expect("not poisoned").written;
-        queued.retain(|c| c.block.height() > written);
+        let durable = self.progress.state.lock().expect("not poisoned").durable;
+        queued.retain(|c| c.block.height() > durable);
         queued
             .iter()
             .take_while(|c| c.block.height() <= height)
@@ -202,15 +198,14 @@ impl std::fmt::Debug for BlockWriter {
             Mode::Inline { .. } => "inline",
             Mode::Thread { .. } => "thread",
         };
-        let (written, durable) = self
+        let durable = self
             .progress
             .state
             .lock()
-            .map(|s| (s.written, s.durable))
+            .map(|s| s.durable)
             .unwrap_or_default();
         f.debug_struct("BlockWriter")
             .field("mode", &mode)
-            .field("written", &written)
             .field("durable", &durable)
             .finish()
     }
@@ -257,10 +252,9 @@ fn write_queue(
 ) {
     for block in queue {
         let height = block.block.height();
+        let started = std::time::Instant::now();
         let written = store.commit_block_written(&commit_of(&block));
-        if written.is_ok() {
-            progress.update(|p| p.written = height);
-        }
+        let write_micros = started.elapsed().as_micros() as u64;
         if let Err(e) = written.and_then(|()| store.sync()) {
             tracing::error!(height, error = %e, "cannot store a committed block; stopping");
             let error = format!("cannot store committed block {height}: {e}");
@@ -268,6 +262,12 @@ fn write_queue(
             return;
         }
         progress.update(|p| p.durable = height);
+        tracing::debug!(
+            height,
+            write_micros,
+            micros = started.elapsed().as_micros() as u64,
+            "block durable"
+        );
         after(&block);
     }
 }

@@ -328,6 +328,9 @@ impl<C: ColumnStore> Store for C {
         safety: &SafetyState,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError> {
+        if let Some(file) = self.safety_file() {
+            return file.save(safety, pending);
+        }
         let mut w = WriteSet::with_capacity(1 + pending.len());
         w.put(Column::Wal, SAFETY_KEY, layout::encode_safety(safety));
         for (block, certificate) in pending {
@@ -344,6 +347,9 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
+        if let Some(file) = self.safety_file() {
+            return file.forget_pending(height);
+        }
         let mut stale = WriteSet::default();
         self.for_each(Column::Wal, &mut |key, _| {
             if layout::pending_height(key).is_some_and(|h| h <= height) {
@@ -358,6 +364,14 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError> {
+        if let Some(file) = self.safety_file() {
+            // The record keeps a block until a later save leaves it out; committed, it is
+            // pending no more.
+            let above = height.max(tip(self)?.0);
+            let mut pending = file.load()?.map(|r| r.pending).unwrap_or_default();
+            pending.retain(|(b, _)| b.height() > above);
+            return Ok(pending);
+        }
         let mut found = Vec::new();
         self.for_each(Column::Wal, &mut |key, value| {
             if layout::pending_height(key).is_some_and(|h| h > height) {
@@ -374,6 +388,9 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn load_safety(&self) -> Result<Option<SafetyState>, StoreError> {
+        if let Some(file) = self.safety_file() {
+            return Ok(file.load()?.map(|r| r.safety));
+        }
         let bytes = self.get(Column::Wal, SAFETY_KEY)?;
         bytes.map(|b| layout::decode_safety(&b)).transpose()
     }

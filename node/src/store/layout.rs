@@ -8,6 +8,7 @@ use vellum_protocol::encoding::{Reader, Writer};
 use vellum_protocol::{Address, Decode, DecodeError, Hash};
 
 use super::StoreError;
+use super::safety_file::SafetyFile;
 
 /// Storage format written into `meta` when a store is created; bump on any layout change.
 pub const FORMAT: u32 = 1;
@@ -118,6 +119,11 @@ pub trait ColumnStore: Send + Sync {
     fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError>;
     /// Held across a read-check-write sequence (a commit), so that two cannot interleave.
     fn writer_lock(&self) -> &Mutex<()>;
+    /// Where the safety state lives if not in the `wal` column: its own files, so a signature
+    /// never waits in a write group behind a block batch.
+    fn safety_file(&self) -> Option<&SafetyFile> {
+        None
+    }
 }
 
 /// Names of the entries in `meta`.

@@ -5,7 +5,9 @@
 //! Rule: a committed block is written as ONE atomic, synced batch ([`Store::commit_block`]):
 //! after a crash the store holds either everything that block brought or none of it, and the
 //! state it reloads is always the state after its latest block. The safety state is written
-//! synced too, before the vote it covers leaves the process.
+//! synced too, before the vote it covers leaves the process: `RocksStore` keeps it in two small
+//! files of its own ([`SafetyFile`]), so a signature does not wait behind a block's batch;
+//! [`MemoryStore`] keeps it in the `wal` column.
 //!
 //! [`Store`] is implemented once (in `columns.rs`) over ordered key-value columns
 //! ([`ColumnStore`]); [`MemoryStore`] (tests, tools) and `RocksStore` (feature `rocksdb`) only
@@ -26,8 +28,11 @@
 //! | `history` | address (20) ‖ height `u64` ‖ index `u32` | [`HistoryEntry`] |
 //! | `state` | address (20) | `Account` (default accounts are deleted) |
 //! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` |
-//! | `wal` | `safety` | `SafetyState`: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash) |
-//! | `wal` | `pending` ‖ height `u64` | `Block` ‖ `CommitCertificate`: a decided block saved with the safety state before the block writer stored it (deleted by its commit) |
+//! | `wal` | `safety` | `SafetyState`: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash) (`MemoryStore`; `RocksStore` moves it into its safety files on open) |
+//! | `wal` | `pending` ‖ height `u64` | `Block` ‖ `CommitCertificate`: a decided block saved with the safety state before the block writer stored it (deleted by its commit; `MemoryStore`, as above) |
+//!
+//! `RocksStore`'s safety files, `safety-a` and `safety-b` in the same directory, hold the same
+//! safety state and pending blocks as records (layout in `safety_file.rs`).
 //!
 //! A history cursor is the 24 hex digits of height `u64` ‖ index `u32` of the last entry a
 //! page returned; the next page starts strictly below it.
@@ -38,6 +43,7 @@ mod layout;
 mod memory;
 #[cfg(feature = "rocksdb")]
 mod rocks;
+mod safety_file;
 pub mod suite;
 
 use std::fmt;
@@ -51,6 +57,7 @@ pub use self::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
 pub use self::memory::MemoryStore;
 #[cfg(feature = "rocksdb")]
 pub use self::rocks::RocksStore;
+pub use self::safety_file::{SafetyFile, SafetyRecord};
 
 /// Most history entries one page returns; a larger limit is cut to this.
 pub const MAX_HISTORY_PAGE: usize = 1000;
@@ -158,8 +165,8 @@ pub trait Store: Send + Sync {
     /// Persists the consensus safety state, synced: durable when this returns.
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError>;
     /// [`Store::save_safety`] together with decided blocks not yet committed to the store
-    /// (each with its certificate), in one synced batch: a node that restarts commits them
-    /// first ([`Store::pending_blocks`]). A block's commit removes its pending copy.
+    /// (each with its certificate), in one synced write: a node that restarts commits them
+    /// first ([`Store::pending_blocks`]). A committed block is pending no more.
     fn save_safety_with(
         &self,
         safety: &SafetyState,

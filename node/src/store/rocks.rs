@@ -1,9 +1,11 @@
 //! The RocksDB store: one column family per [`Column`], one `WriteBatch` per write set, synced
-//! when asked (every block commit and every safety state), so a node killed at any moment
-//! reopens with each block either wholly present or absent.
+//! when asked (every block once written), so a node killed at any moment reopens with each
+//! block either wholly present or absent. The safety state lives beside it in files of its own
+//! ([`SafetyFile`]); a directory that kept it in the `wal` column has it moved there on open.
 //!
 //! RocksDB locks its directory (the `LOCK` file): a second process, or a second open in this
-//! one, gets [`StoreError::Locked`] instead of a corrupted directory.
+//! one, gets [`StoreError::Locked`] instead of a corrupted directory; the safety files are
+//! opened only after that lock is held.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ use rocksdb::{
 };
 
 use super::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
+use super::safety_file::SafetyFile;
 use super::{Store, StoreError};
 
 /// A [`super::Store`] in a RocksDB directory.
@@ -22,6 +25,8 @@ pub struct RocksStore {
     db: DB,
     path: PathBuf,
     writer: Mutex<()>,
+    /// The safety state's own files in the same directory (`None` only while opening).
+    safety: Option<SafetyFile>,
 }
 
 impl fmt::Debug for RocksStore {
@@ -64,13 +69,40 @@ impl RocksStore {
                 open_error(message)
             }
         })?;
-        let store = RocksStore {
+        let mut store = RocksStore {
             db,
             path,
             writer: Mutex::new(()),
+            safety: None,
         };
         store.chain()?; // refuses a directory in another storage format
+        let file = SafetyFile::open(&store.path)?;
+        if !file.has_record() {
+            store.move_safety_to(&file)?;
+        }
+        store.safety = Some(file);
         Ok(store)
+    }
+
+    /// Moves a safety state kept in the `wal` column (as stores did before it had files of its
+    /// own) into `file`, pending blocks and all, then deletes it from `wal`.
+    fn move_safety_to(&self, file: &SafetyFile) -> Result<(), StoreError> {
+        let Some(safety) = self.load_safety()? else {
+            return Ok(());
+        };
+        let pending = self.pending_blocks(0)?;
+        let refs: Vec<_> = pending.iter().map(|(b, c)| (b, c)).collect();
+        file.save(&safety, &refs)?;
+        let mut stale = WriteSet::default();
+        self.for_each(Column::Wal, &mut |key, _| {
+            stale.delete(Column::Wal, key.to_vec());
+            Ok(())
+        })?;
+        tracing::info!(
+            pending_blocks = pending.len(),
+            "moved the safety state from the store's wal column into its own files"
+        );
+        self.write(stale, true)
     }
 
     pub fn path(&self) -> &Path {
@@ -104,6 +136,10 @@ impl ColumnStore for RocksStore {
         let mut options = WriteOptions::default();
         options.set_sync(sync);
         self.db.write_opt(batch, &options).map_err(io)
+    }
+
+    fn safety_file(&self) -> Option<&SafetyFile> {
+        self.safety.as_ref()
     }
 
     fn sync(&self) -> Result<(), StoreError> {

@@ -67,3 +67,55 @@ fn a_key_written_twice_in_one_batch_keeps_its_last_write() {
         Some(b"other column".to_vec())
     );
 }
+
+#[test]
+fn a_safety_state_kept_in_the_wal_column_moves_into_its_files() {
+    use vellum_consensus::{SafetyState, SignedPosition, Step};
+    use vellum_protocol::Encode;
+
+    use crate::store::Store;
+    use crate::store::layout::{SAFETY_KEY, encode_safety, pending_key};
+    use crate::store::suite::chain::TestChain;
+
+    let mut chain = TestChain::new("rocks-move-safety", 4);
+    let genesis = chain.state.clone();
+    let pending = chain.mixed_block();
+    let safety = SafetyState {
+        last_signed: Some(SignedPosition {
+            height: 2,
+            round: 1,
+            step: Step::Precommit,
+            block: None,
+        }),
+        locked: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path()).unwrap();
+    store.init_genesis(&chain.identity, &genesis).unwrap();
+    // What an older node left: the state and a pending block in `wal`, no safety files.
+    let mut w = WriteSet::default();
+    w.put(Column::Wal, SAFETY_KEY, encode_safety(&safety));
+    let mut value = pending.block.to_bytes();
+    value.extend(pending.certificate.to_bytes());
+    w.put(Column::Wal, pending_key(1), value);
+    store.write(w, true).unwrap();
+    drop(store);
+    for name in ["safety-a", "safety-b"] {
+        std::fs::remove_file(dir.path().join(name)).unwrap();
+    }
+
+    let store = RocksStore::open(dir.path()).unwrap();
+    assert_eq!(store.load_safety().unwrap(), Some(safety));
+    let found = store.pending_blocks(0).unwrap();
+    assert_eq!(
+        found,
+        vec![(pending.block.clone(), pending.certificate.clone())]
+    );
+    assert_eq!(store.get(Column::Wal, SAFETY_KEY).unwrap(), None);
+    assert_eq!(store.get(Column::Wal, &pending_key(1)).unwrap(), None);
+    drop(store);
+    assert_eq!(
+        RocksStore::open(dir.path()).unwrap().load_safety().unwrap(),
+        Some(safety)
+    );
+}

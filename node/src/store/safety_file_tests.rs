@@ -1,0 +1,166 @@
+//! The safety slots: what survives a reopen, a torn write and a corrupt slot.
+
+use vellum_consensus::{SafetyState, SignedPosition, Step};
+use vellum_protocol::Hash;
+
+use super::{SLOTS, SafetyFile, SafetyRecord};
+use crate::store::StoreError;
+use crate::store::suite::chain::TestChain;
+
+fn state(height: u64, step: Step) -> SafetyState {
+    SafetyState {
+        last_signed: Some(SignedPosition {
+            height,
+            round: 0,
+            step,
+            block: Some(Hash([height as u8; 32])),
+        }),
+        locked: None,
+    }
+}
+
+fn only(safety: SafetyState) -> Option<SafetyRecord> {
+    Some(SafetyRecord {
+        safety,
+        pending: Vec::new(),
+    })
+}
+
+/// The slot file a save with sequence `seq` went to (they alternate, the first to `a`).
+fn slot_of(dir: &std::path::Path, seq: u64) -> std::path::PathBuf {
+    dir.join(SLOTS[((seq - 1) % 2) as usize])
+}
+
+#[test]
+fn the_last_save_wins_across_reopens_whichever_slot_it_went_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    assert!(!file.has_record());
+    assert_eq!(file.load().unwrap(), None);
+    for height in 1..=5 {
+        let s = state(height, Step::Prevote);
+        file.save(&s, &[]).unwrap();
+        assert_eq!(file.load().unwrap(), only(s));
+        let reopened = SafetyFile::open(dir.path()).unwrap();
+        assert!(reopened.has_record());
+        assert_eq!(reopened.load().unwrap(), only(s));
+    }
+    // The fifth save, after a reopen that found the fourth, went to the first slot again.
+    let a = std::fs::read(slot_of(dir.path(), 5)).unwrap();
+    assert_eq!(&a[4..12], &5u64.to_be_bytes());
+}
+
+#[test]
+fn a_torn_newest_slot_falls_back_to_the_record_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    file.save(&state(1, Step::Prevote), &[]).unwrap();
+    file.save(&state(1, Step::Precommit), &[]).unwrap();
+    drop(file);
+    // A crash in the middle of the second save: its slot holds only part of the record.
+    let newest = slot_of(dir.path(), 2);
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..bytes.len() - 7]).unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    assert_eq!(file.load().unwrap(), only(state(1, Step::Prevote)));
+    // The next save overwrites the torn slot, not the record it fell back to.
+    file.save(&state(2, Step::Prevote), &[]).unwrap();
+    assert_eq!(
+        SafetyFile::open(dir.path()).unwrap().load().unwrap(),
+        only(state(2, Step::Prevote))
+    );
+    assert!(std::fs::read(slot_of(dir.path(), 1)).unwrap().len() > 16);
+}
+
+#[test]
+fn a_torn_first_save_holds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SafetyFile::open(dir.path()).unwrap());
+    std::fs::write(slot_of(dir.path(), 1), b"VSS1\0\0").unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    assert_eq!(file.load().unwrap(), None);
+    file.save(&state(1, Step::Prevote), &[]).unwrap();
+    assert_eq!(file.load().unwrap(), only(state(1, Step::Prevote)));
+}
+
+#[test]
+fn two_slots_that_both_fail_their_check_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    file.save(&state(1, Step::Prevote), &[]).unwrap();
+    file.save(&state(1, Step::Precommit), &[]).unwrap();
+    drop(file);
+    for seq in [1, 2] {
+        let path = slot_of(dir.path(), seq);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[20] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let err = SafetyFile::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("safety-a"), "{err}");
+}
+
+#[test]
+fn a_short_record_over_a_long_one_reads_back_alone() {
+    let mut chain = TestChain::new("safety-file", 5);
+    let first = chain.mixed_block();
+    let second = chain.mixed_block();
+    let dir = tempfile::tempdir().unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    let pending = [
+        (&first.block, &first.certificate),
+        (&second.block, &second.certificate),
+    ];
+    file.save(&state(3, Step::Propose), &pending).unwrap();
+    let record = SafetyFile::open(dir.path())
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.pending,
+        vec![
+            (first.block.clone(), first.certificate.clone()),
+            (second.block.clone(), second.certificate.clone())
+        ]
+    );
+    // Saves three and four reuse the slots of one and two, each shorter than before.
+    file.save(&state(3, Step::Prevote), &[]).unwrap();
+    file.save(&state(3, Step::Precommit), &[]).unwrap();
+    assert_eq!(
+        SafetyFile::open(dir.path()).unwrap().load().unwrap(),
+        only(state(3, Step::Precommit))
+    );
+}
+
+#[test]
+fn forgetting_pending_blocks_keeps_the_state_and_the_blocks_above() {
+    let mut chain = TestChain::new("safety-forget", 5);
+    let first = chain.mixed_block();
+    let second = chain.mixed_block();
+    let dir = tempfile::tempdir().unwrap();
+    let file = SafetyFile::open(dir.path()).unwrap();
+    let s = state(3, Step::Propose);
+    file.save(
+        &s,
+        &[
+            (&first.block, &first.certificate),
+            (&second.block, &second.certificate),
+        ],
+    )
+    .unwrap();
+    file.forget_pending(1).unwrap();
+    let record = SafetyFile::open(dir.path())
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.safety, s);
+    assert_eq!(
+        record.pending,
+        vec![(second.block.clone(), second.certificate.clone())]
+    );
+    file.forget_pending(2).unwrap();
+    assert_eq!(file.load().unwrap(), only(s));
+}
