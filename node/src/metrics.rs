@@ -26,6 +26,8 @@ pub struct Metrics {
     pub mempool_bytes: AtomicU64,
     pub peers: AtomicU64,
     pub refused_peers: AtomicU64,
+    /// 1 while this node forwards gossip (some node lacks a connection), else 0.
+    pub gossip_forwarding: AtomicU64,
     /// Heights the best known peer is ahead of this node.
     pub sync_lag: AtomicU64,
     /// Peers needed for readiness.
@@ -131,6 +133,13 @@ impl Metrics {
         );
         gauge(
             &mut out,
+            "vellum_gossip_forwarding",
+            "1 while this node forwards the gossip it receives: it, or a peer, lacks a connection to an allowed peer.",
+            "gauge",
+            &self.gossip_forwarding,
+        );
+        gauge(
+            &mut out,
             "vellum_sync_lag",
             "Heights behind the best known peer.",
             "gauge",
@@ -230,6 +239,7 @@ mod tests {
             "vellum_round",
             "vellum_peers",
             "vellum_refused_peers_total",
+            "vellum_gossip_forwarding",
             "vellum_mempool_txs",
             "vellum_mempool_bytes",
             "vellum_sync_lag",

@@ -26,11 +26,14 @@ const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(3600);
 /// How long a sync request may take before it fails.
 pub const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The two gossip topics of a chain.
+/// The gossip topics of a chain.
 #[derive(Debug, Clone)]
 pub struct Topics {
     pub consensus: IdentTopic,
     pub txs: IdentTopic,
+    /// Nothing is published here: a node subscribes while it lacks a connection to some
+    /// allowed peer, which tells its peers to forward what they receive (see `EventLoop`).
+    pub relay_wanted: IdentTopic,
 }
 
 impl Topics {
@@ -38,6 +41,7 @@ impl Topics {
         Self {
             consensus: IdentTopic::new(format!("vellum/{chain_id}/consensus/1")),
             txs: IdentTopic::new(format!("vellum/{chain_id}/txs/1")),
+            relay_wanted: IdentTopic::new(format!("vellum/{chain_id}/relay-wanted/1")),
         }
     }
 }

@@ -57,6 +57,8 @@ struct EventLoop {
     /// The next consensus publication's envelope number: starts at the clock's nanoseconds so
     /// that a restarted node does not reuse its earlier numbers.
     next_publication: u64,
+    /// Subscribed to the relay-wanted topic: this node lacks a connection to an allowed peer.
+    wants_relay: bool,
 }
 
 fn config_error(e: impl std::fmt::Display) -> NetworkError {
@@ -133,6 +135,7 @@ pub(super) async fn start(
         next_publication: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64),
+        wants_relay: false,
     };
     tokio::spawn(event_loop.run());
     Ok((handle, event_rx))
@@ -140,6 +143,7 @@ pub(super) async fn start(
 
 impl EventLoop {
     async fn run(mut self) {
+        self.update_relay_wanted();
         let mut tick = tokio::time::interval(TICK);
         loop {
             tokio::select! {
@@ -223,6 +227,8 @@ impl EventLoop {
     }
 
     fn on_tick(&mut self) {
+        self.update_relay_wanted();
+        self.forwards(); // keeps the metric current when no gossip arrives
         let now = Instant::now();
         for redial in &mut self.redials {
             if self.swarm.is_connected(&redial.peer) || redial.next > now {
@@ -273,6 +279,7 @@ impl EventLoop {
                     self.stats.connected.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(peer = %peer_id, "peer connected");
                     self.emit(NetworkEvent::PeerConnected(peer_id));
+                    self.update_relay_wanted();
                 }
             }
             SwarmEvent::ConnectionClosed {
@@ -284,6 +291,7 @@ impl EventLoop {
                 self.stats.connected.fetch_sub(1, Ordering::Relaxed);
                 tracing::debug!(peer = %peer_id, ?cause, "peer disconnected");
                 self.emit(NetworkEvent::PeerDisconnected(peer_id));
+                self.update_relay_wanted();
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
                 tracing::debug!(peer = ?peer_id, %error, "outgoing connection failed");
@@ -304,10 +312,9 @@ impl EventLoop {
             } => {
                 let delivered = self.validate(&message.topic, &message.data);
                 let acceptance = match &delivered {
-                    Ok(Some(NetworkEvent::Transactions(_))) if !self.relays_transactions() => {
-                        MessageAcceptance::Ignore
-                    }
-                    Ok(Some(_)) => MessageAcceptance::Accept,
+                    Ok(Some(_)) if self.forwards() => MessageAcceptance::Accept,
+                    // Valid, delivered, not forwarded: every peer got it from its publisher.
+                    Ok(Some(_)) => MessageAcceptance::Ignore,
                     Ok(None) => MessageAcceptance::Ignore,
                     Err(reason) => {
                         self.stats.rejected_messages.fetch_add(1, Ordering::Relaxed);
@@ -339,18 +346,53 @@ impl EventLoop {
         }
     }
 
-    /// Whether a valid transaction batch is forwarded. The node that took the transactions
-    /// publishes them to every peer it is connected to; while this node is connected to every
-    /// allowed peer, forwarding would send each batch to each peer twice more (a third of the
-    /// transaction bandwidth and decoding, measured). With a peer missing it forwards, so a
-    /// node reached only through this one still gets them. A transaction that reaches only
-    /// some validators is still committed: those validators propose it in their turn.
-    /// (Consensus messages are always forwarded: their relayed copies often arrive first.)
-    fn relays_transactions(&self) -> bool {
-        let allowed = self.config.allowed.read().expect("allowed peers lock");
-        let local = self.swarm.local_peer_id();
-        let others = allowed.iter().filter(|p| *p != local).count();
-        self.swarm.connected_peers().count() < others
+    /// Whether valid gossip (consensus messages and transaction batches) is forwarded.
+    ///
+    /// Every node publishes to every peer it is connected to. While every node is connected to
+    /// every allowed peer, forwarding would deliver each message to each node twice more: with
+    /// four validators, two thirds of the consensus messages a node handled, and a third of
+    /// its transaction bandwidth (both measured; see docs/PERFORMANCE.md). A node that lacks a
+    /// connection to an allowed peer subscribes to the relay-wanted topic, and its peers then
+    /// forward: along a shortest path from a publisher to it, every node after the first hop
+    /// lacks a link to the publisher and so asks for relaying too, so what is published
+    /// reaches every node that some path reaches.
+    fn forwards(&self) -> bool {
+        let wanted = self.topics.relay_wanted.hash();
+        let forwarding = self.wants_relay
+            || self
+                .swarm
+                .behaviour()
+                .gossipsub
+                .all_peers()
+                .any(|(_, topics)| topics.contains(&&wanted));
+        self.stats.forwarding.store(forwarding, Ordering::Relaxed);
+        forwarding
+    }
+
+    /// Subscribes to the relay-wanted topic while this node lacks a connection to an allowed
+    /// peer, and leaves it once connected to all of them.
+    fn update_relay_wanted(&mut self) {
+        let missing = {
+            let allowed = self.config.allowed.read().expect("allowed peers lock");
+            let local = self.swarm.local_peer_id();
+            allowed
+                .iter()
+                .any(|p| p != local && !self.swarm.is_connected(p))
+        };
+        if missing == self.wants_relay {
+            return;
+        }
+        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
+        if missing {
+            if let Err(e) = gossipsub.subscribe(&self.topics.relay_wanted) {
+                tracing::warn!(error = %e, "cannot subscribe to the relay-wanted topic");
+                return;
+            }
+        } else {
+            gossipsub.unsubscribe(&self.topics.relay_wanted);
+        }
+        self.wants_relay = missing;
+        tracing::debug!(missing, "relay-wanted subscription changed");
     }
 
     /// The event a gossip message becomes, `None` for a topic we do not handle.

@@ -25,7 +25,7 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, RwLock};
 
 use libp2p::{Multiaddr, PeerId, identity::Keypair};
@@ -92,6 +92,9 @@ pub struct NetworkStats {
     pub rejected_messages: AtomicU64,
     /// Events dropped because the node did not keep up.
     pub dropped_events: AtomicU64,
+    /// Whether this node forwards the gossip it receives (a peer, or this node, lacks a
+    /// connection to some allowed peer).
+    pub forwarding: AtomicBool,
 }
 
 /// Why a network operation failed.

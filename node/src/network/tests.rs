@@ -199,6 +199,46 @@ async fn transactions_are_forwarded_while_a_peer_is_missing() {
     assert_eq!(got, txs);
 }
 
+/// Nodes 0, 1 and 2 are all allowed, but 0 and 2 know only node 1: node 1 is connected to
+/// every allowed peer, and forwards only because the other two ask for it (each lacks a link).
+#[tokio::test]
+async fn a_fully_connected_node_forwards_for_a_peer_that_lacks_a_link() {
+    let a = start(0, &[], validators_nodes(), MemorySource(vec![])).await;
+    let b = start(1, &[&a], validators_nodes(), MemorySource(vec![])).await;
+    let mut c = start(2, &[&b], validators_nodes(), MemorySource(vec![])).await;
+    a.wait_for_gossip_peers(1).await;
+    b.wait_for_gossip_peers(2).await;
+    c.wait_for_gossip_peers(1).await;
+    eventually(|| async { b.handle.stats().forwarding.load(Ordering::Relaxed) }).await;
+    let msg = ConsensusMessage::Vote(vote(0, 6, None));
+    a.handle.broadcast_consensus(msg.clone()).await.unwrap();
+    assert_eq!(c.next_consensus().await, msg);
+    let txs: Vec<_> = (0..3).map(tx).collect();
+    a.handle.broadcast_txs(txs.clone()).await.unwrap();
+    let got = c
+        .next(|e| match e {
+            NetworkEvent::Transactions(batch) => Some(batch),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got, txs);
+}
+
+/// With every node connected to every other, nobody asks for relaying and nobody forwards:
+/// each message reaches each peer once, from its publisher.
+#[tokio::test]
+async fn fully_connected_nodes_do_not_forward() {
+    let [a, mut b, c] = three_nodes().await;
+    let msg = ConsensusMessage::Vote(vote(0, 7, None));
+    a.handle.broadcast_consensus(msg.clone()).await.unwrap();
+    assert_eq!(b.next_consensus().await, msg);
+    // The stats follow each node's subscriptions within a tick.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for node in [&a, &b, &c] {
+        assert!(!node.handle.stats().forwarding.load(Ordering::Relaxed));
+    }
+}
+
 #[tokio::test]
 async fn a_vote_with_a_bad_signature_or_from_a_stranger_is_not_delivered() {
     let [a, mut b, mut c] = three_nodes().await;

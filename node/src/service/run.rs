@@ -297,6 +297,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 let stats = net.stats();
                 metrics.peers.store(stats.connected.load(Ordering::Relaxed) as u64, Ordering::Relaxed);
                 metrics.refused_peers.store(stats.refused_peers.load(Ordering::Relaxed), Ordering::Relaxed);
+                metrics.gossip_forwarding.store(u64::from(stats.forwarding.load(Ordering::Relaxed)), Ordering::Relaxed);
                 metrics.sync_lag.store(shared.sync_lag.load(Ordering::Relaxed), Ordering::Relaxed);
             }
         }
