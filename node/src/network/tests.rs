@@ -101,6 +101,14 @@ impl TestNode {
         .await
     }
 
+    async fn next_txs(&mut self) -> Vec<SignedTransaction> {
+        self.next(|e| match e {
+            NetworkEvent::Transactions(batch) => Some(batch),
+            _ => None,
+        })
+        .await
+    }
+
     /// Waits until `n` peers are subscribed to both topics.
     async fn wait_for_gossip_peers(&self, n: usize) {
         eventually(|| async { self.handle.gossip_peers().await.expect("running").len() >= n })
@@ -117,6 +125,17 @@ async fn eventually<F: Future<Output = bool>>(mut condition: impl FnMut() -> F) 
     timeout(LIMIT, poll)
         .await
         .expect("condition met within the limit");
+}
+
+/// Nodes 0 - 1 - 2 in a line (0 and 2 know only node 1), subscribed, with `allowed` peers.
+async fn line(allowed: impl Fn() -> AllowedPeers) -> [TestNode; 3] {
+    let a = start(0, &[], allowed(), MemorySource(vec![])).await;
+    let b = start(1, &[&a], allowed(), MemorySource(vec![])).await;
+    let c = start(2, &[&b], allowed(), MemorySource(vec![])).await;
+    a.wait_for_gossip_peers(1).await;
+    b.wait_for_gossip_peers(2).await;
+    c.wait_for_gossip_peers(1).await;
+    [a, b, c]
 }
 
 /// Three validator nodes, fully connected and subscribed.
@@ -166,62 +185,34 @@ async fn a_batch_of_a_thousand_transactions_arrives_as_one_message() {
     let txs: Vec<_> = (0..1000).map(tx).collect();
     b.handle.broadcast_txs(txs.clone()).await.unwrap();
     for node in [&mut a, &mut c] {
-        let got = node
-            .next(|e| match e {
-                NetworkEvent::Transactions(batch) => Some(batch),
-                _ => None,
-            })
-            .await;
-        assert_eq!(got, txs);
+        assert_eq!(node.next_txs().await, txs);
     }
 }
 
-/// While a node lacks a connection to an allowed peer it forwards transactions, so a node
-/// reached only through it still gets them. Here node 3 is allowed but absent and the nodes
+/// While nodes lack a connection to an allowed peer their peers forward transactions, so a
+/// node reached only through another still gets them. Here node 3 is allowed but absent and the nodes
 /// form a line 0 - 1 - 2: node 2 gets node 0's batch through node 1.
 #[tokio::test]
 async fn transactions_are_forwarded_while_a_peer_is_missing() {
     let four = || Arc::new(RwLock::new((0..4).map(peer_id).collect::<HashSet<_>>()));
-    let a = start(0, &[], four(), MemorySource(vec![])).await;
-    let b = start(1, &[&a], four(), MemorySource(vec![])).await;
-    let mut c = start(2, &[&b], four(), MemorySource(vec![])).await;
-    a.wait_for_gossip_peers(1).await;
-    b.wait_for_gossip_peers(2).await;
-    c.wait_for_gossip_peers(1).await;
+    let [a, _b, mut c] = line(four).await;
     let txs: Vec<_> = (0..3).map(tx).collect();
     a.handle.broadcast_txs(txs.clone()).await.unwrap();
-    let got = c
-        .next(|e| match e {
-            NetworkEvent::Transactions(batch) => Some(batch),
-            _ => None,
-        })
-        .await;
-    assert_eq!(got, txs);
+    assert_eq!(c.next_txs().await, txs);
 }
 
 /// Nodes 0, 1 and 2 are all allowed, but 0 and 2 know only node 1: node 1 is connected to
 /// every allowed peer, and forwards only because the other two ask for it (each lacks a link).
 #[tokio::test]
 async fn a_fully_connected_node_forwards_for_a_peer_that_lacks_a_link() {
-    let a = start(0, &[], validators_nodes(), MemorySource(vec![])).await;
-    let b = start(1, &[&a], validators_nodes(), MemorySource(vec![])).await;
-    let mut c = start(2, &[&b], validators_nodes(), MemorySource(vec![])).await;
-    a.wait_for_gossip_peers(1).await;
-    b.wait_for_gossip_peers(2).await;
-    c.wait_for_gossip_peers(1).await;
+    let [a, b, mut c] = line(validators_nodes).await;
     eventually(|| async { b.handle.stats().forwarding.load(Ordering::Relaxed) }).await;
     let msg = ConsensusMessage::Vote(vote(0, 6, None));
     a.handle.broadcast_consensus(msg.clone()).await.unwrap();
     assert_eq!(c.next_consensus().await, msg);
     let txs: Vec<_> = (0..3).map(tx).collect();
     a.handle.broadcast_txs(txs.clone()).await.unwrap();
-    let got = c
-        .next(|e| match e {
-            NetworkEvent::Transactions(batch) => Some(batch),
-            _ => None,
-        })
-        .await;
-    assert_eq!(got, txs);
+    assert_eq!(c.next_txs().await, txs);
 }
 
 /// With every node connected to every other, nobody asks for relaying and nobody forwards:
