@@ -109,15 +109,21 @@ pub struct Driver {
     started: Option<u64>,
     started_at_ms: u64,
     last_commit_ms: u64,
-    /// Messages for the height after the next, kept until this node commits the next one:
-    /// peers that committed first already propose and vote there.
+    /// Messages for heights after the next (at most [`FUTURE_HEIGHTS`] ahead), kept until this
+    /// node reaches them: peers that committed first already propose and vote there.
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
 }
 
-/// Most messages kept for the height after the next.
+/// Most messages kept for heights after the next.
 const MAX_FUTURE_MESSAGES: usize = 4096;
+/// How many heights past the next one messages are kept for. Each message reaches a fully
+/// connected node once (nobody relays): one that arrives while this node is still a height or
+/// two behind, catching up by sync, is the only copy it will get, and dropping it would leave
+/// the node a height behind again when sync brings it level (found in the consensus bench: one
+/// validator stayed a height behind for seconds, and every height it proposed timed out).
+const FUTURE_HEIGHTS: u64 = 4;
 /// A node that still holds messages for the height after the next this long after the first
 /// arrived has missed the commit: it asks its peers for blocks.
 const FUTURE_SYNC_AFTER_MS: u64 = 250;
@@ -222,16 +228,18 @@ impl Driver {
     pub fn on_message(&mut self, msg: ConsensusMessage, now_ms: u64, effects: &mut Vec<Effect>) {
         let next = self.state.height() + 1;
         let height = height_of(&msg);
-        if height > next + 1 {
+        if height > next + FUTURE_HEIGHTS {
             effects.push(Effect::Sync { from_height: next });
             return;
         }
-        if height == next + 1 {
+        if height > next {
             if self.future.len() < MAX_FUTURE_MESSAGES {
                 self.future.push(msg);
             }
+            // Two heights ahead: a block is missing here, so ask for it now. One ahead: the
+            // commit of the next height may still come; ask only if it is long overdue.
             let since = *self.future_since_ms.get_or_insert(now_ms);
-            if now_ms.saturating_sub(since) >= FUTURE_SYNC_AFTER_MS {
+            if height > next + 1 || now_ms.saturating_sub(since) >= FUTURE_SYNC_AFTER_MS {
                 effects.push(Effect::Sync { from_height: next });
                 self.future_since_ms = Some(now_ms);
             }

@@ -170,6 +170,36 @@ impl Net {
         }
     }
 
+    /// [`Net::run_until`] while driver `deaf` hears nothing: the messages for it are returned
+    /// instead, in the order they were sent, and its timers are left alone.
+    fn run_deaf(&mut self, deaf: usize, done: impl Fn(&Net) -> bool) -> Vec<ConsensusMessage> {
+        let mut held = Vec::new();
+        let deadline = self.now + 60_000;
+        while !done(self) {
+            assert!(self.now < deadline, "no progress");
+            if let Some((to, msg)) = self.queue.pop_front() {
+                if to == deaf {
+                    held.push(msg);
+                    continue;
+                }
+                let mut effects = Vec::new();
+                self.drivers[to].on_message(msg, self.now, &mut effects);
+                self.apply(to, effects);
+                continue;
+            }
+            let next = self.timers.iter().find(|(_, (node, _))| *node != deaf);
+            let Some((&key, &(node, timeout))) = next else {
+                break;
+            };
+            self.timers.remove(&key);
+            self.now = self.now.max(key.0);
+            let mut effects = Vec::new();
+            self.drivers[node].on_timeout(timeout, self.now, &mut effects);
+            self.apply(node, effects);
+        }
+        held
+    }
+
     fn submit(&mut self, to: usize, tx: vellum_protocol::SignedTransaction) {
         let mut effects = Vec::new();
         let results = self.drivers[to].submit(vec![tx], self.now, &mut effects);
@@ -296,37 +326,13 @@ fn messages_for_the_height_after_the_next_are_kept_until_it_starts() {
         net.submit(i, first.clone());
     }
     // Node 3 hears nothing until the others are done with height 1 and have voted on 2.
-    let mut held = Vec::new();
+    let others_at = |h: u64| move |n: &Net| n.drivers[..3].iter().all(|d| d.state().height() >= h);
+    let mut held = net.run_deaf(3, others_at(1));
     let second = net.transfer(1, 250);
-    let mut submitted = false;
-    let deadline = net.now + 60_000;
-    while net.drivers[..3].iter().any(|d| d.state().height() < 2) {
-        assert!(net.now < deadline, "no progress");
-        if !submitted && net.drivers[..3].iter().all(|d| d.state().height() >= 1) {
-            for i in 0..3 {
-                net.submit(i, second.clone());
-            }
-            submitted = true;
-        }
-        if let Some((to, msg)) = net.queue.pop_front() {
-            if to == 3 {
-                held.push(msg);
-                continue;
-            }
-            let mut effects = Vec::new();
-            net.drivers[to].on_message(msg, net.now, &mut effects);
-            net.apply(to, effects);
-            continue;
-        }
-        let Some((&key, &(node, timeout))) = net.timers.iter().next() else {
-            break;
-        };
-        net.timers.remove(&key);
-        net.now = net.now.max(key.0);
-        let mut effects = Vec::new();
-        net.drivers[node].on_timeout(timeout, net.now, &mut effects);
-        net.apply(node, effects);
+    for i in 0..3 {
+        net.submit(i, second.clone());
     }
+    held.extend(net.run_deaf(3, others_at(2)));
     assert!(held.iter().any(|m| super::height_of(m) == 2));
     // Height-2 messages first (held back as if they overtook), then height 1's.
     held.sort_by_key(|m| std::cmp::Reverse(super::height_of(m)));
@@ -342,6 +348,48 @@ fn messages_for_the_height_after_the_next_are_kept_until_it_starts() {
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::Sync { .. })),
         "no sync needed"
+    );
+}
+
+/// Each message reaches a node once (fully connected validators do not relay): a validator
+/// two heights behind keeps what arrives for both heights ahead, asks for the block it lacks,
+/// and once sync brings that block it commits the next two heights from what it kept, level
+/// with the others, instead of staying a height behind (the old rule kept only one height).
+#[test]
+fn a_validator_two_heights_behind_keeps_both_and_catches_up_after_sync() {
+    let mut net = Net::new(4);
+    let others_at = |h: u64| move |n: &Net| n.drivers[..3].iter().all(|d| d.state().height() >= h);
+    let mut held = Vec::new();
+    for nonce in 0..3 {
+        let tx = net.transfer(nonce, 10);
+        for i in 0..3 {
+            net.submit(i, tx.clone());
+        }
+        held.extend(net.run_deaf(3, others_at(nonce + 1)));
+    }
+    // The messages of height 1 were lost; those of heights 2 and 3 reach node 3.
+    let mut effects = Vec::new();
+    for msg in held.into_iter().filter(|m| super::height_of(m) >= 2) {
+        net.drivers[3].on_message(msg, net.now, &mut effects);
+    }
+    assert_eq!(net.drivers[3].state().height(), 0);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Sync { from_height: 1 })),
+        "a message two heights ahead asks for the missing block"
+    );
+    let first = &net.stores[0];
+    let block = (
+        first.block(1).unwrap().unwrap(),
+        first.certificate(1).unwrap().unwrap(),
+    );
+    let mut effects = Vec::new();
+    net.drivers[3].on_synced(vec![block], net.now, &mut effects);
+    assert_eq!(
+        net.drivers[3].state().height(),
+        3,
+        "heights 2 and 3 committed from the messages kept"
     );
 }
 
