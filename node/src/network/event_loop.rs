@@ -1,5 +1,7 @@
 //! The swarm task: owns the libp2p swarm, runs the handles' commands, validates gossip before it
-//! is forwarded, answers sync requests, and keeps the configured peers connected.
+//! is delivered or forwarded (forwarded only while some node lacks a connection: the
+//! relay-wanted topic, see `EventLoop::forwards`), answers sync requests, and keeps the
+//! configured peers connected.
 //!
 //! The task ends when every [`NetworkHandle`] is dropped.
 
