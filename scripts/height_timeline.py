@@ -40,7 +40,7 @@ def events(log):
         text = m.group(2)
         h = re.search(r"\bheight=(\d+)", text)
         height = int(h.group(1)) if h else current
-        name = re.split(r" (height|pending_blocks|micros|write_micros)=", text)[0].strip()
+        name = re.split(r" (height|pending_blocks|micros)=", text)[0].strip()
         if name == "vote sent":
             name = "vote " + re.search(r"kind=(\w+)", text).group(1).lower()
         elif name == "height started":

@@ -607,9 +607,6 @@ impl crate::store::ColumnStore for GatedStore {
         }
         self.inner.write(writes, sync)
     }
-    fn sync(&self) -> Result<(), crate::store::StoreError> {
-        crate::store::ColumnStore::sync(&self.inner)
-    }
     fn scan_back(
         &self,
         column: crate::store::Column,

@@ -7,8 +7,8 @@
 //! it with the next height's start (building or validating its block).
 //!
 //! Rules:
-//! - Blocks are written in the order they are handed over, each as the store's one atomic
-//!   batch, then the log is synced; the `after` callback (the RPC's state and its subscribers'
+//! - Blocks are written in the order they are handed over, each as the store's one atomic,
+//!   synced batch; the `after` callback (the RPC's state and its subscribers'
 //!   events) runs for a block once it is durable.
 //! - A signature at height `h + 1` needs block `h` recoverable after a crash: were a
 //!   validator's persisted safety state above a block it cannot recover, validators that all
@@ -16,9 +16,8 @@
 //!   stored, their guards would refuse to sign it again, and the chain would stop. So the
 //!   driver saves every block up to `h` that the writer has not made durable
 //!   ([`BlockWriter::not_durable_up_to`]) with the signature's own synced safety state
-//!   (`Store::save_safety_with`; the safety state has files of its own, so the store's sync
-//!   does not cover a block written and not yet synced), and a restarted driver commits those
-//!   first ([`commit_pending`]). The signer never waits for the writer.
+//!   (`Store::save_safety_with`), and a restarted driver commits those first
+//!   ([`commit_pending`]). The signer never waits for the writer.
 //! - A write that fails stops the node (as in line, the driver panics at its next use of the
 //!   writer): a committed block that cannot be stored must not be built upon.
 
@@ -128,12 +127,10 @@ impl BlockWriter {
     pub fn submit(&mut self, block: Arc<CommittedBlock>) {
         match &mut self.mode {
             Mode::Inline { store } => {
-                let height = block.block.height();
-                if let Err(e) = store.commit_block(&commit_of(&block)) {
-                    tracing::error!(height, error = %e, "cannot store a committed block; stopping");
-                    panic!("cannot store committed block {height}: {e}");
+                if let Err(error) = store_block(&**store, &block) {
+                    panic!("{error}");
                 }
-                self.progress.update(|p| p.durable = height);
+                self.progress.update(|p| p.durable = block.block.height());
             }
             Mode::Thread { jobs, queued, .. } => {
                 queued.push_back(Arc::clone(&block));
@@ -240,8 +237,14 @@ pub fn commit_pending(
     Ok(state)
 }
 
-fn commit_of(c: &CommittedBlock) -> BlockCommit<'_> {
-    BlockCommit::new(&c.block, &c.receipts, &c.certificate, &c.state)
+/// Commits `c` to `store` (one atomic, synced batch); the error says which block failed.
+fn store_block(store: &dyn Store, c: &CommittedBlock) -> Result<(), String> {
+    let commit = BlockCommit::new(&c.block, &c.receipts, &c.certificate, &c.state);
+    store.commit_block(&commit).map_err(|e| {
+        let height = c.block.height();
+        tracing::error!(height, error = %e, "cannot store a committed block; stopping");
+        format!("cannot store committed block {height}: {e}")
+    })
 }
 
 fn write_queue(
@@ -253,18 +256,13 @@ fn write_queue(
     for block in queue {
         let height = block.block.height();
         let started = std::time::Instant::now();
-        let written = store.commit_block_written(&commit_of(&block));
-        let write_micros = started.elapsed().as_micros() as u64;
-        if let Err(e) = written.and_then(|()| store.sync()) {
-            tracing::error!(height, error = %e, "cannot store a committed block; stopping");
-            let error = format!("cannot store committed block {height}: {e}");
+        if let Err(error) = store_block(&*store, &block) {
             progress.update(|p| p.error = Some(error));
             return;
         }
         progress.update(|p| p.durable = height);
         tracing::debug!(
             height,
-            write_micros,
             micros = started.elapsed().as_micros() as u64,
             "block durable"
         );

@@ -230,7 +230,8 @@ impl EventLoop {
 
     fn on_tick(&mut self) {
         self.update_relay_wanted();
-        self.forwards(); // keeps the metric current when no gossip arrives
+        let forwarding = self.forwards();
+        self.stats.forwarding.store(forwarding, Ordering::Relaxed);
         let now = Instant::now();
         for redial in &mut self.redials {
             if self.swarm.is_connected(&redial.peer) || redial.next > now {
@@ -360,15 +361,13 @@ impl EventLoop {
     /// reaches every node that some path reaches.
     fn forwards(&self) -> bool {
         let wanted = self.topics.relay_wanted.hash();
-        let forwarding = self.wants_relay
+        self.wants_relay
             || self
                 .swarm
                 .behaviour()
                 .gossipsub
                 .all_peers()
-                .any(|(_, topics)| topics.contains(&&wanted));
-        self.stats.forwarding.store(forwarding, Ordering::Relaxed);
-        forwarding
+                .any(|(_, topics)| topics.contains(&&wanted))
     }
 
     /// Subscribes to the relay-wanted topic while this node lacks a connection to an allowed

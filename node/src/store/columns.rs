@@ -4,7 +4,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vellum_consensus::SafetyState;
-use vellum_protocol::encoding::{Decode, Reader, Writer};
+use vellum_protocol::encoding::{Reader, Writer};
 use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
 use vellum_protocol::{
     Account, Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt,
@@ -12,7 +12,7 @@ use vellum_protocol::{
 
 use super::history::entries_of;
 use super::layout::{
-    self, Column, ColumnStore, FORMAT, SAFETY_KEY, WriteSet, corrupt, decode, decode_hash,
+    self, Column, ColumnStore, FORMAT, SafetyRecord, WriteSet, corrupt, decode, decode_hash,
     decode_u64, height_key, history_key, meta,
 };
 use super::{
@@ -198,15 +198,7 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn commit_block(&self, c: &BlockCommit<'_>) -> Result<(), StoreError> {
-        commit(self, c, true)
-    }
-
-    fn commit_block_written(&self, c: &BlockCommit<'_>) -> Result<(), StoreError> {
-        commit(self, c, false)
-    }
-
-    fn sync(&self) -> Result<(), StoreError> {
-        ColumnStore::sync(self)
+        commit(self, c)
     }
 
     fn latest_height(&self) -> Result<u64, StoreError> {
@@ -328,76 +320,43 @@ impl<C: ColumnStore> Store for C {
         safety: &SafetyState,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError> {
-        if let Some(file) = self.safety_file() {
-            return file.save(safety, pending);
-        }
-        let mut w = WriteSet::with_capacity(1 + pending.len());
-        w.put(Column::Wal, SAFETY_KEY, layout::encode_safety(safety));
-        for (block, certificate) in pending {
-            let mut value = Writer::with_capacity(block.size_hint() + 256);
-            block.encode(&mut value);
-            certificate.encode(&mut value);
-            w.put(
-                Column::Wal,
-                layout::pending_key(block.height()),
-                value.into_bytes(),
-            );
-        }
-        self.write(w, true)
+        self.save_safety_record(layout::encode_safety_record(safety, pending))
     }
 
     fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
-        if let Some(file) = self.safety_file() {
-            return file.forget_pending(height);
-        }
-        let mut stale = WriteSet::default();
-        self.for_each(Column::Wal, &mut |key, _| {
-            if layout::pending_height(key).is_some_and(|h| h <= height) {
-                stale.delete(Column::Wal, key.to_vec());
-            }
-            Ok(())
-        })?;
-        if stale.writes.is_empty() {
+        let Some(mut record) = safety_record(self)? else {
+            return Ok(());
+        };
+        let before = record.pending.len();
+        record.pending.retain(|(b, _)| b.height() > height);
+        if record.pending.len() == before {
             return Ok(());
         }
-        self.write(stale, true)
+        let pending: Vec<_> = record.pending.iter().map(|(b, c)| (b, c)).collect();
+        self.save_safety_with(&record.safety, &pending)
     }
 
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError> {
-        if let Some(file) = self.safety_file() {
-            // The record keeps a block until a later save leaves it out; committed, it is
-            // pending no more.
-            let above = height.max(tip(self)?.0);
-            let mut pending = file.load()?.map(|r| r.pending).unwrap_or_default();
-            pending.retain(|(b, _)| b.height() > above);
-            return Ok(pending);
-        }
-        let mut found = Vec::new();
-        self.for_each(Column::Wal, &mut |key, value| {
-            if layout::pending_height(key).is_some_and(|h| h > height) {
-                let mut r = Reader::new(value);
-                let block = Block::decode(&mut r).map_err(|e| corrupt("pending block", e))?;
-                let cert =
-                    CommitCertificate::decode(&mut r).map_err(|e| corrupt("pending block", e))?;
-                r.finish().map_err(|e| corrupt("pending block", e))?;
-                found.push((block, cert));
-            }
-            Ok(())
-        })?;
-        Ok(found)
+        // The record keeps a block until a later save leaves it out; committed, it is pending
+        // no more.
+        let above = height.max(tip(self)?.0);
+        let mut pending = safety_record(self)?.map(|r| r.pending).unwrap_or_default();
+        pending.retain(|(b, _)| b.height() > above);
+        Ok(pending)
     }
 
     fn load_safety(&self) -> Result<Option<SafetyState>, StoreError> {
-        if let Some(file) = self.safety_file() {
-            return Ok(file.load()?.map(|r| r.safety));
-        }
-        let bytes = self.get(Column::Wal, SAFETY_KEY)?;
-        bytes.map(|b| layout::decode_safety(&b)).transpose()
+        Ok(safety_record(self)?.map(|r| r.safety))
     }
 }
 
-/// Writes one committed block (see [`Store::commit_block`]); `sync`: durable on return.
-fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>, sync: bool) -> Result<(), StoreError> {
+fn safety_record(store: &impl ColumnStore) -> Result<Option<SafetyRecord>, StoreError> {
+    let bytes = store.load_safety_record()?;
+    bytes.map(|b| layout::decode_safety_record(&b)).transpose()
+}
+
+/// Writes one committed block, synced (see [`Store::commit_block`]).
+fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreError> {
     let _writer = hold(store.writer_lock());
     let chain = store.chain()?.ok_or(StoreError::NoGenesis)?;
     let (latest, latest_hash) = tip(store)?;
@@ -440,7 +399,5 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>, sync: bool) -> Result<
         height_key(height).to_vec(),
     );
     w.put(Column::Meta, meta::LATEST_HASH, hash.0.to_vec());
-    // The copy the driver may have saved with its safety state is no longer needed.
-    w.delete(Column::Wal, layout::pending_key(height));
-    store.write(w, sync)
+    store.write(w, true)
 }

@@ -1,14 +1,14 @@
-//! The columns a store is made of, their keys, and the one value whose encoding lives here (the
-//! safety state): the layout table in the module documentation of [`crate::store`] in code.
+//! The columns a store is made of, their keys, and the values whose encoding lives here (the
+//! safety state and the safety record): the layout table in the module documentation of
+//! [`crate::store`] in code.
 
 use std::sync::Mutex;
 
 use vellum_consensus::{SafetyState, SignedPosition, Step};
 use vellum_protocol::encoding::{Reader, Writer};
-use vellum_protocol::{Address, Decode, DecodeError, Hash};
+use vellum_protocol::{Address, Block, CommitCertificate, Decode, DecodeError, Encode, Hash};
 
 use super::StoreError;
-use super::safety_file::SafetyFile;
 
 /// Storage format written into `meta` when a store is created; bump on any layout change.
 pub const FORMAT: u32 = 1;
@@ -101,11 +101,8 @@ pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), StoreError> + 'a;
 /// Ordered key-value columns with atomic batches: all a [`super::Store`] needs from a backend.
 pub trait ColumnStore: Send + Sync {
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Applies every write or none; with `sync`, durable (fsynced) when it returns. Writes reach
-    /// one log in the order they are made: a synced write makes every earlier one durable too.
+    /// Applies every write or none; with `sync`, durable (fsynced) when it returns.
     fn write(&self, writes: WriteSet, sync: bool) -> Result<(), StoreError>;
-    /// Makes every write made so far durable.
-    fn sync(&self) -> Result<(), StoreError>;
     /// Up to `limit` entries whose key starts with `prefix` and sorts below `below`, greatest
     /// key first.
     fn scan_back(
@@ -119,10 +116,17 @@ pub trait ColumnStore: Send + Sync {
     fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError>;
     /// Held across a read-check-write sequence (a commit), so that two cannot interleave.
     fn writer_lock(&self) -> &Mutex<()>;
-    /// Where the safety state lives if not in the `wal` column: its own files, so a signature
-    /// never waits in a write group behind a block batch.
-    fn safety_file(&self) -> Option<&SafetyFile> {
-        None
+    /// The safety record as last saved ([`encode_safety_record`]), `None` if none was. Kept in
+    /// the `wal` column unless the store keeps it elsewhere (`RocksStore`: files of its own, so
+    /// a signature never waits in a write group behind a block batch).
+    fn load_safety_record(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(Column::Wal, SAFETY_RECORD_KEY)
+    }
+    /// Saves the safety record, durable when this returns.
+    fn save_safety_record(&self, record: Vec<u8>) -> Result<(), StoreError> {
+        let mut w = WriteSet::with_capacity(1);
+        w.put(Column::Wal, SAFETY_RECORD_KEY, record);
+        self.write(w, true)
     }
 }
 
@@ -136,11 +140,16 @@ pub mod meta {
     pub const STATE_FIELDS: &[u8] = b"state_fields";
 }
 
-/// The safety state's key in `wal`.
+/// The safety record's key in `wal`.
+pub const SAFETY_RECORD_KEY: &[u8] = b"safety_record";
+/// Where earlier versions kept the safety state in `wal` (read once, to move it).
 pub const SAFETY_KEY: &[u8] = b"safety";
-/// The prefix of pending blocks' keys in `wal` (then the height, big-endian).
+/// The prefix of the keys of pending blocks earlier versions kept in `wal` (then the height,
+/// big-endian).
 pub const PENDING_PREFIX: &[u8] = b"pending";
 
+/// The key an earlier version gave a pending block (tests write that layout to move it).
+#[cfg(test)]
 pub fn pending_key(height: u64) -> Vec<u8> {
     [PENDING_PREFIX, &height.to_be_bytes()].concat()
 }
@@ -236,4 +245,61 @@ pub fn decode_safety(bytes: &[u8]) -> Result<SafetyState, StoreError> {
         })
     };
     read(&mut Reader::new(bytes)).map_err(|e| corrupt("safety state", e))
+}
+
+/// Pending blocks one safety record may hold (the block writer queues at most 64).
+const MAX_PENDING: usize = 1024;
+
+/// What a safety record holds: the safety state, and the decided blocks the block writer had
+/// not made durable when it was saved (see `driver/writer.rs`). A block the store has
+/// committed since is pending no more; readers skip it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SafetyRecord {
+    pub safety: SafetyState,
+    pub pending: Vec<(Block, CommitCertificate)>,
+}
+
+/// The safety state's encoding (`u32`-prefixed) ‖ `u32` count ‖ that many (`Block` ‖
+/// `CommitCertificate`).
+pub fn encode_safety_record(
+    safety: &SafetyState,
+    pending: &[(&Block, &CommitCertificate)],
+) -> Vec<u8> {
+    let blocks: usize = pending.iter().map(|(b, _)| b.size_hint() + 512).sum();
+    let mut w = Writer::with_capacity(128 + blocks);
+    w.bytes(&encode_safety(safety));
+    w.u32(pending.len() as u32);
+    for (block, certificate) in pending {
+        block.encode(&mut w);
+        certificate.encode(&mut w);
+    }
+    w.into_bytes()
+}
+
+pub fn decode_safety_record(bytes: &[u8]) -> Result<SafetyRecord, StoreError> {
+    let read = |r: &mut Reader<'_>| {
+        let safety = r.bytes("safety state", 1024)?.to_vec();
+        let n = r.u32()? as usize;
+        if n > MAX_PENDING {
+            return Err(DecodeError::NonCanonical("pending block count"));
+        }
+        let mut pending = Vec::with_capacity(n);
+        for _ in 0..n {
+            pending.push(decode_pending(r)?);
+        }
+        r.finish()?;
+        Ok((safety, pending))
+    };
+    let (safety, pending) =
+        read(&mut Reader::new(bytes)).map_err(|e| corrupt("safety record", e))?;
+    Ok(SafetyRecord {
+        safety: decode_safety(&safety)?,
+        pending,
+    })
+}
+
+/// One pending block with its certificate (in a safety record, or alone under an earlier
+/// version's `pending` key).
+pub fn decode_pending(r: &mut Reader<'_>) -> Result<(Block, CommitCertificate), DecodeError> {
+    Ok((Block::decode(r)?, CommitCertificate::decode(r)?))
 }

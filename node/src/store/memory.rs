@@ -49,10 +49,6 @@ impl ColumnStore for MemoryStore {
         Ok(())
     }
 
-    fn sync(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
     fn scan_back(
         &self,
         column: Column,

@@ -5,9 +5,10 @@
 //! Rule: a committed block is written as ONE atomic, synced batch ([`Store::commit_block`]):
 //! after a crash the store holds either everything that block brought or none of it, and the
 //! state it reloads is always the state after its latest block. The safety state is written
-//! synced too, before the vote it covers leaves the process: `RocksStore` keeps it in two small
-//! files of its own ([`SafetyFile`]), so a signature does not wait behind a block's batch;
-//! [`MemoryStore`] keeps it in the `wal` column.
+//! synced too, before the vote it covers leaves the process, as one record with the decided
+//! blocks not yet durable ([`SafetyRecord`]): `RocksStore` keeps it in two small files of its
+//! own ([`SafetyFile`]), so a signature does not wait behind a block's batch; [`MemoryStore`]
+//! keeps it in the `wal` column.
 //!
 //! [`Store`] is implemented once (in `columns.rs`) over ordered key-value columns
 //! ([`ColumnStore`]); [`MemoryStore`] (tests, tools) and `RocksStore` (feature `rocksdb`) only
@@ -28,11 +29,11 @@
 //! | `history` | address (20) ‖ height `u64` ‖ index `u32` | [`HistoryEntry`] |
 //! | `state` | address (20) | `Account` (default accounts are deleted) |
 //! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` |
-//! | `wal` | `safety` | `SafetyState`: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash) (`MemoryStore`; `RocksStore` moves it into its safety files on open) |
-//! | `wal` | `pending` ‖ height `u64` | `Block` ‖ `CommitCertificate`: a decided block saved with the safety state before the block writer stored it (deleted by its commit; `MemoryStore`, as above) |
+//! | `wal` | `safety_record` | the safety record (`MemoryStore`): the `SafetyState` (`u32`-prefixed: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash)) ‖ `u32` count ‖ that many `Block` ‖ `CommitCertificate` (decided blocks the block writer had not made durable) |
+//! | `wal` | `safety`, `pending` ‖ height `u64` | earlier versions' safety state and pending blocks: `RocksStore` moves them into its safety files on open |
 //!
-//! `RocksStore`'s safety files, `safety-a` and `safety-b` in the same directory, hold the same
-//! safety state and pending blocks as records (layout in `safety_file.rs`).
+//! `RocksStore` keeps the safety record in `safety-a` and `safety-b` in the same directory
+//! (slots in `safety_file.rs`).
 //!
 //! A history cursor is the 24 hex digits of height `u64` ‖ index `u32` of the last entry a
 //! page returned; the next page starts strictly below it.
@@ -53,11 +54,12 @@ use vellum_consensus::SafetyState;
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState, Receipt, SignedTransaction};
 
 pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role, entries_of};
+pub use self::layout::SafetyRecord;
 pub use self::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
 pub use self::memory::MemoryStore;
 #[cfg(feature = "rocksdb")]
 pub use self::rocks::RocksStore;
-pub use self::safety_file::{SafetyFile, SafetyRecord};
+pub use self::safety_file::SafetyFile;
 
 /// Most history entries one page returns; a larger limit is cut to this.
 pub const MAX_HISTORY_PAGE: usize = 1000;
@@ -135,12 +137,6 @@ pub trait Store: Send + Sync {
     /// Writes one committed block and everything it brings, atomically and durably. The block
     /// must be the next one after [`Store::latest_height`] and build on the latest hash.
     fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError>;
-    /// [`Store::commit_block`] without waiting for the disk: the batch is applied (readers see
-    /// it) and in the write-ahead log, after every earlier write and before every later one;
-    /// it is durable once a later synced write or [`Store::sync`] returns.
-    fn commit_block_written(&self, commit: &BlockCommit<'_>) -> Result<(), StoreError>;
-    /// Makes every write made so far durable.
-    fn sync(&self) -> Result<(), StoreError>;
 
     /// Height of the latest committed block; 0 at genesis (and on a fresh store).
     fn latest_height(&self) -> Result<u64, StoreError>;

@@ -16,7 +16,7 @@ use rocksdb::{
     WriteOptions,
 };
 
-use super::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
+use super::layout::{self, Column, ColumnStore, Entry, Visitor, Write, WriteSet, corrupt};
 use super::safety_file::SafetyFile;
 use super::{Store, StoreError};
 
@@ -25,8 +25,8 @@ pub struct RocksStore {
     db: DB,
     path: PathBuf,
     writer: Mutex<()>,
-    /// The safety state's own files in the same directory (`None` only while opening).
-    safety: Option<SafetyFile>,
+    /// The safety record's own files in the same directory.
+    safety: SafetyFile,
 }
 
 impl fmt::Debug for RocksStore {
@@ -69,35 +69,43 @@ impl RocksStore {
                 open_error(message)
             }
         })?;
-        let mut store = RocksStore {
+        let safety = SafetyFile::open(&path)?;
+        let store = RocksStore {
             db,
             path,
             writer: Mutex::new(()),
-            safety: None,
+            safety,
         };
         store.chain()?; // refuses a directory in another storage format
-        let file = SafetyFile::open(&store.path)?;
-        if !file.has_record() {
-            store.move_safety_to(&file)?;
-        }
-        store.safety = Some(file);
+        store.move_legacy_safety()?;
         Ok(store)
     }
 
-    /// Moves a safety state kept in the `wal` column (as stores did before it had files of its
-    /// own) into `file`, pending blocks and all, then deletes it from `wal`.
-    fn move_safety_to(&self, file: &SafetyFile) -> Result<(), StoreError> {
-        let Some(safety) = self.load_safety()? else {
+    /// Moves a safety state that earlier versions kept in the `wal` column (the state under
+    /// `safety`, decided blocks under `pending‖height`) into the safety files, then deletes it
+    /// from `wal`.
+    fn move_legacy_safety(&self) -> Result<(), StoreError> {
+        if self.safety.has_record() {
+            return Ok(());
+        }
+        let Some(bytes) = self.get(Column::Wal, layout::SAFETY_KEY)? else {
             return Ok(());
         };
-        let pending = self.pending_blocks(0)?;
-        let refs: Vec<_> = pending.iter().map(|(b, c)| (b, c)).collect();
-        file.save(&safety, &refs)?;
+        let safety = layout::decode_safety(&bytes)?;
+        let mut pending = Vec::new();
         let mut stale = WriteSet::default();
-        self.for_each(Column::Wal, &mut |key, _| {
+        self.for_each(Column::Wal, &mut |key, value| {
+            if layout::pending_height(key).is_some() {
+                let mut r = vellum_protocol::encoding::Reader::new(value);
+                let found = layout::decode_pending(&mut r).and_then(|p| r.finish().map(|()| p));
+                pending.push(found.map_err(|e| corrupt("pending block", e))?);
+            }
             stale.delete(Column::Wal, key.to_vec());
             Ok(())
         })?;
+        let refs: Vec<_> = pending.iter().map(|(b, c)| (b, c)).collect();
+        self.safety
+            .save(&layout::encode_safety_record(&safety, &refs))?;
         tracing::info!(
             pending_blocks = pending.len(),
             "moved the safety state from the store's wal column into its own files"
@@ -138,13 +146,12 @@ impl ColumnStore for RocksStore {
         self.db.write_opt(batch, &options).map_err(io)
     }
 
-    fn safety_file(&self) -> Option<&SafetyFile> {
-        self.safety.as_ref()
+    fn load_safety_record(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.safety.load()
     }
 
-    fn sync(&self) -> Result<(), StoreError> {
-        // Every column family shares the one write-ahead log; this syncs all of it.
-        self.db.flush_wal(true).map_err(io)
+    fn save_safety_record(&self, record: Vec<u8>) -> Result<(), StoreError> {
+        self.safety.save(&record)
     }
 
     fn scan_back(

@@ -1,5 +1,6 @@
-//! The validator's safety state (and the decided blocks that ride with it) in two small files
-//! of its own, beside the RocksDB directory's block store.
+//! `RocksStore`'s safety record (the validator's safety state and the decided blocks that ride
+//! with it, `layout::encode_safety_record`) in two small files of its own, beside the RocksDB
+//! directory's block store.
 //!
 //! Every signature waits for its safety state to be durable, so this write is on the
 //! consensus path three times a height. In RocksDB it shared a write group with the block
@@ -16,36 +17,21 @@
 //!   The newest record is the valid one with the higher sequence. A slot that is empty or
 //!   torn holds nothing; two non-empty slots that both fail their check are corruption, and
 //!   the node refuses to start rather than sign with a forgotten state.
-//! - The payload is the safety state's encoding (`u32`-prefixed) ‖ `u32` count ‖ that many
-//!   (`Block` ‖ `CommitCertificate`): decided blocks the block writer had not made durable
-//!   when the state was saved (see `driver/writer.rs`). A block is pending only while the
-//!   store has not committed it; readers skip the others.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use vellum_consensus::SafetyState;
-use vellum_protocol::encoding::{Decode, DecodeError, Encode, Reader, Writer};
-use vellum_protocol::{Block, CommitCertificate, Hash};
+use vellum_protocol::Hash;
 
 use super::StoreError;
-use super::layout::{corrupt, decode_safety, encode_safety};
+use super::layout::corrupt;
 
 const MAGIC: &[u8; 4] = b"VSS1";
 const SLOTS: [&str; 2] = ["safety-a", "safety-b"];
 const HEADER: usize = MAGIC.len() + 8 + 4;
 const CHECK: usize = 32;
-/// Pending blocks one record may hold (the block writer queues at most 64).
-const MAX_PENDING: usize = 1024;
-
-/// What the newest record holds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SafetyRecord {
-    pub safety: SafetyState,
-    pub pending: Vec<(Block, CommitCertificate)>,
-}
 
 /// The two slot files of one data directory.
 #[derive(Debug)]
@@ -105,47 +91,15 @@ impl SafetyFile {
         self.slots.lock().expect("not poisoned").newest.is_some()
     }
 
-    /// Saves `safety` with `pending`, durable when this returns.
-    pub fn save(
-        &self,
-        safety: &SafetyState,
-        pending: &[(&Block, &CommitCertificate)],
-    ) -> Result<(), StoreError> {
-        let blocks: usize = pending.iter().map(|(b, _)| b.size_hint() + 512).sum();
-        let mut w = Writer::with_capacity(128 + blocks);
-        w.bytes(&encode_safety(safety));
-        w.u32(pending.len() as u32);
-        for (block, certificate) in pending {
-            block.encode(&mut w);
-            certificate.encode(&mut w);
-        }
-        self.slots
-            .lock()
-            .expect("not poisoned")
-            .write(&w.into_bytes())
+    /// Saves `payload` as the newest record, durable when this returns.
+    pub fn save(&self, payload: &[u8]) -> Result<(), StoreError> {
+        self.slots.lock().expect("not poisoned").write(payload)
     }
 
-    /// The newest record, read back from its slot.
-    pub fn load(&self) -> Result<Option<SafetyRecord>, StoreError> {
-        match self.slots.lock().expect("not poisoned").find_newest()? {
-            Some((_, _, payload)) => decode_payload(&payload).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// Saves the newest record again without its pending blocks up to `height`; nothing if it
-    /// holds none.
-    pub fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
-        let Some(mut record) = self.load()? else {
-            return Ok(());
-        };
-        let before = record.pending.len();
-        record.pending.retain(|(b, _)| b.height() > height);
-        if record.pending.len() == before {
-            return Ok(());
-        }
-        let pending: Vec<_> = record.pending.iter().map(|(b, c)| (b, c)).collect();
-        self.save(&record.safety, &pending)
+    /// The newest record's payload, read back from its slot.
+    pub fn load(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let newest = self.slots.lock().expect("not poisoned").find_newest()?;
+        Ok(newest.map(|(_, _, payload)| payload))
     }
 }
 
@@ -222,28 +176,6 @@ fn unseal(bytes: &[u8]) -> Slot {
         seq,
         payload: bytes[HEADER..end].to_vec(),
     }
-}
-
-fn decode_payload(payload: &[u8]) -> Result<SafetyRecord, StoreError> {
-    let mut r = Reader::new(payload);
-    let read = |r: &mut Reader<'_>| {
-        let safety = r.bytes("safety state", 1024)?.to_vec();
-        let n = r.u32()? as usize;
-        if n > MAX_PENDING {
-            return Err(DecodeError::NonCanonical("pending block count"));
-        }
-        let mut pending = Vec::with_capacity(n);
-        for _ in 0..n {
-            pending.push((Block::decode(r)?, CommitCertificate::decode(r)?));
-        }
-        r.finish()?;
-        Ok((safety, pending))
-    };
-    let (safety, pending) = read(&mut r).map_err(|e| corrupt("safety record", e))?;
-    Ok(SafetyRecord {
-        safety: decode_safety(&safety)?,
-        pending,
-    })
 }
 
 fn io(path: &Path, e: std::io::Error) -> StoreError {

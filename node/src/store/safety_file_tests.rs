@@ -3,9 +3,36 @@
 use vellum_consensus::{SafetyState, SignedPosition, Step};
 use vellum_protocol::Hash;
 
-use super::{SLOTS, SafetyFile, SafetyRecord};
+use vellum_protocol::{Block, CommitCertificate};
+
+use super::{SLOTS, SafetyFile};
 use crate::store::StoreError;
+use crate::store::layout::{SafetyRecord, decode_safety_record, encode_safety_record};
 use crate::store::suite::chain::TestChain;
+
+/// The slots hold the store's safety records: saved and read back through their encoding.
+trait Records {
+    fn save_record(
+        &self,
+        safety: &SafetyState,
+        pending: &[(&Block, &CommitCertificate)],
+    ) -> Result<(), StoreError>;
+    fn record(&self) -> Result<Option<SafetyRecord>, StoreError>;
+}
+
+impl Records for SafetyFile {
+    fn save_record(
+        &self,
+        safety: &SafetyState,
+        pending: &[(&Block, &CommitCertificate)],
+    ) -> Result<(), StoreError> {
+        self.save(&encode_safety_record(safety, pending))
+    }
+    fn record(&self) -> Result<Option<SafetyRecord>, StoreError> {
+        let bytes = self.load()?;
+        bytes.map(|b| decode_safety_record(&b)).transpose()
+    }
+}
 
 fn state(height: u64, step: Step) -> SafetyState {
     SafetyState {
@@ -36,14 +63,14 @@ fn the_last_save_wins_across_reopens_whichever_slot_it_went_to() {
     let dir = tempfile::tempdir().unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
     assert!(!file.has_record());
-    assert_eq!(file.load().unwrap(), None);
+    assert_eq!(file.record().unwrap(), None);
     for height in 1..=5 {
         let s = state(height, Step::Prevote);
-        file.save(&s, &[]).unwrap();
-        assert_eq!(file.load().unwrap(), only(s));
+        file.save_record(&s, &[]).unwrap();
+        assert_eq!(file.record().unwrap(), only(s));
         let reopened = SafetyFile::open(dir.path()).unwrap();
         assert!(reopened.has_record());
-        assert_eq!(reopened.load().unwrap(), only(s));
+        assert_eq!(reopened.record().unwrap(), only(s));
     }
     // The fifth save, after a reopen that found the fourth, went to the first slot again.
     let a = std::fs::read(slot_of(dir.path(), 5)).unwrap();
@@ -54,19 +81,19 @@ fn the_last_save_wins_across_reopens_whichever_slot_it_went_to() {
 fn a_torn_newest_slot_falls_back_to_the_record_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    file.save(&state(1, Step::Prevote), &[]).unwrap();
-    file.save(&state(1, Step::Precommit), &[]).unwrap();
+    file.save_record(&state(1, Step::Prevote), &[]).unwrap();
+    file.save_record(&state(1, Step::Precommit), &[]).unwrap();
     drop(file);
     // A crash in the middle of the second save: its slot holds only part of the record.
     let newest = slot_of(dir.path(), 2);
     let bytes = std::fs::read(&newest).unwrap();
     std::fs::write(&newest, &bytes[..bytes.len() - 7]).unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    assert_eq!(file.load().unwrap(), only(state(1, Step::Prevote)));
+    assert_eq!(file.record().unwrap(), only(state(1, Step::Prevote)));
     // The next save overwrites the torn slot, not the record it fell back to.
-    file.save(&state(2, Step::Prevote), &[]).unwrap();
+    file.save_record(&state(2, Step::Prevote), &[]).unwrap();
     assert_eq!(
-        SafetyFile::open(dir.path()).unwrap().load().unwrap(),
+        SafetyFile::open(dir.path()).unwrap().record().unwrap(),
         only(state(2, Step::Prevote))
     );
     assert!(std::fs::read(slot_of(dir.path(), 1)).unwrap().len() > 16);
@@ -78,17 +105,17 @@ fn a_torn_first_save_holds_nothing() {
     drop(SafetyFile::open(dir.path()).unwrap());
     std::fs::write(slot_of(dir.path(), 1), b"VSS1\0\0").unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    assert_eq!(file.load().unwrap(), None);
-    file.save(&state(1, Step::Prevote), &[]).unwrap();
-    assert_eq!(file.load().unwrap(), only(state(1, Step::Prevote)));
+    assert_eq!(file.record().unwrap(), None);
+    file.save_record(&state(1, Step::Prevote), &[]).unwrap();
+    assert_eq!(file.record().unwrap(), only(state(1, Step::Prevote)));
 }
 
 #[test]
 fn two_slots_that_both_fail_their_check_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    file.save(&state(1, Step::Prevote), &[]).unwrap();
-    file.save(&state(1, Step::Precommit), &[]).unwrap();
+    file.save_record(&state(1, Step::Prevote), &[]).unwrap();
+    file.save_record(&state(1, Step::Precommit), &[]).unwrap();
     drop(file);
     for seq in [1, 2] {
         let path = slot_of(dir.path(), seq);
@@ -112,10 +139,11 @@ fn a_short_record_over_a_long_one_reads_back_alone() {
         (&first.block, &first.certificate),
         (&second.block, &second.certificate),
     ];
-    file.save(&state(3, Step::Propose), &pending).unwrap();
+    file.save_record(&state(3, Step::Propose), &pending)
+        .unwrap();
     let record = SafetyFile::open(dir.path())
         .unwrap()
-        .load()
+        .record()
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -126,41 +154,10 @@ fn a_short_record_over_a_long_one_reads_back_alone() {
         ]
     );
     // Saves three and four reuse the slots of one and two, each shorter than before.
-    file.save(&state(3, Step::Prevote), &[]).unwrap();
-    file.save(&state(3, Step::Precommit), &[]).unwrap();
+    file.save_record(&state(3, Step::Prevote), &[]).unwrap();
+    file.save_record(&state(3, Step::Precommit), &[]).unwrap();
     assert_eq!(
-        SafetyFile::open(dir.path()).unwrap().load().unwrap(),
+        SafetyFile::open(dir.path()).unwrap().record().unwrap(),
         only(state(3, Step::Precommit))
     );
-}
-
-#[test]
-fn forgetting_pending_blocks_keeps_the_state_and_the_blocks_above() {
-    let mut chain = TestChain::new("safety-forget", 5);
-    let first = chain.mixed_block();
-    let second = chain.mixed_block();
-    let dir = tempfile::tempdir().unwrap();
-    let file = SafetyFile::open(dir.path()).unwrap();
-    let s = state(3, Step::Propose);
-    file.save(
-        &s,
-        &[
-            (&first.block, &first.certificate),
-            (&second.block, &second.certificate),
-        ],
-    )
-    .unwrap();
-    file.forget_pending(1).unwrap();
-    let record = SafetyFile::open(dir.path())
-        .unwrap()
-        .load()
-        .unwrap()
-        .unwrap();
-    assert_eq!(record.safety, s);
-    assert_eq!(
-        record.pending,
-        vec![(second.block.clone(), second.certificate.clone())]
-    );
-    file.forget_pending(2).unwrap();
-    assert_eq!(file.load().unwrap(), only(s));
 }

@@ -27,7 +27,6 @@ macro_rules! store_suite {
             a_store_made_for_another_chain_is_refused,
             a_refused_commit_writes_nothing,
             a_reopened_store_continues_the_chain,
-            a_block_written_without_sync_reads_back_and_survives_a_clean_reopen,
             pending_blocks_ride_with_the_safety_state_until_committed,
         );
     };
@@ -296,32 +295,6 @@ pub fn a_reopened_store_continues_the_chain<S: Store>(open: &dyn Fn() -> S) {
     assert_eq!(resumed.state.height(), 6);
 }
 
-pub fn a_block_written_without_sync_reads_back_and_survives_a_clean_reopen<S: Store>(
-    open: &dyn Fn() -> S,
-) {
-    let mut chain = TestChain::new("suite-written", 5);
-    let mut blocks = grow(&open(), &mut chain, 1);
-    let store = open();
-    let mut resumed = TestChain::new("suite-written", 5);
-    resumed.resume(
-        store.load_state().unwrap().unwrap(),
-        store.certificate(1).unwrap(),
-    );
-    for _ in 0..2 {
-        let c = resumed.mixed_block();
-        store.commit_block_written(&c.commit()).unwrap();
-        blocks.push(c);
-        // Readers see it at once, before any sync.
-        assert_holds(&store, &blocks);
-    }
-    // A block that does not follow the tip is refused as by `commit_block`.
-    let stale = &blocks[1];
-    assert!(store.commit_block_written(&stale.commit()).is_err());
-    store.sync().unwrap();
-    drop(store);
-    assert_holds(&open(), &blocks);
-}
-
 pub fn pending_blocks_ride_with_the_safety_state_until_committed<S: Store>(open: &dyn Fn() -> S) {
     let mut chain = TestChain::new("suite-pending", 5);
     let store = open();
@@ -346,9 +319,16 @@ pub fn pending_blocks_ride_with_the_safety_state_until_committed<S: Store>(open:
     );
     assert_eq!(found[1].0.height(), 2);
     assert_eq!(store.pending_blocks(1).unwrap().len(), 1);
-    // Committing a block removes its copy; forgetting removes the rest up to a height.
+    // Committed, a block is pending no more.
     store.commit_block(&first.commit()).unwrap();
     assert_eq!(store.pending_blocks(0).unwrap().len(), 1);
+    // Forgetting up to a height keeps the state and the blocks above it.
+    store.forget_pending(1).unwrap();
+    assert_eq!(
+        store.pending_blocks(0).unwrap(),
+        vec![(second.block.clone(), second.certificate.clone())]
+    );
+    assert_eq!(store.load_safety().unwrap(), Some(safety));
     store.forget_pending(2).unwrap();
     assert!(store.pending_blocks(0).unwrap().is_empty());
     assert_eq!(store.load_safety().unwrap(), Some(safety));
