@@ -197,6 +197,33 @@ impl Driver {
     pub fn mempool(&self) -> &Mempool {
         &self.mempool
     }
+
+    /// Whether a transaction is not final yet: it waits in the mempool, or its block is
+    /// committed here but not durable (the RPC's state and store do not show it yet, so a
+    /// client must hear "pending", not "unknown", or it would send it again).
+    pub fn is_pending(&mut self, hash: &Hash) -> bool {
+        self.mempool.contains(hash)
+            || self
+                .writer
+                .not_durable_up_to(u64::MAX)
+                .iter()
+                .any(|c| c.receipts.iter().any(|r| r.tx_hash == *hash))
+    }
+
+    /// The sender's next nonce when it is ahead of what the RPC's state shows: past the
+    /// transactions waiting in the mempool, or past those in blocks not durable yet.
+    pub fn pending_nonce(&mut self, sender: &vellum_protocol::Address) -> Option<u64> {
+        self.mempool.pending_nonce(sender).or_else(|| {
+            let not_durable = self.writer.not_durable_up_to(u64::MAX);
+            let touched = not_durable.iter().any(|c| {
+                c.block
+                    .txs
+                    .iter()
+                    .any(|tx| vellum_protocol::Address::from_public_key(&tx.tx.sender) == *sender)
+            });
+            touched.then(|| self.state.account(sender).nonce)
+        })
+    }
     /// When this node last committed a block (or started), on its clock.
     pub fn last_commit_ms(&self) -> u64 {
         self.last_commit_ms

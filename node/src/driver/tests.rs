@@ -669,3 +669,52 @@ fn a_block_saved_with_the_safety_state_is_committed_after_a_crash() {
     assert_eq!(inner.latest_height().unwrap(), 1);
     assert!(inner.pending_blocks(0).unwrap().is_empty());
 }
+
+/// Between a commit and its block's write, the transaction has left the mempool and is not in
+/// the store: it must still read as pending (and its sender's nonce as used), or a client
+/// would hear "unknown" and send it again, only to be refused as a replay.
+#[test]
+fn a_committed_transaction_not_yet_durable_is_pending_with_its_nonce_used() {
+    let net = Net::new(1);
+    let gated = Arc::new(GatedStore {
+        inner: (*net.stores[0]).clone(),
+        open: std::sync::atomic::AtomicBool::new(false),
+        fail: std::sync::atomic::AtomicBool::new(false),
+    });
+    let store: Arc<dyn Store> = gated.clone();
+    let mut driver = Driver::open(
+        config(),
+        store.clone(),
+        net.keys[0].clone(),
+        Mempool::new(MempoolConfig::default()),
+        net.now,
+    )
+    .unwrap()
+    .with_writer(BlockWriter::spawn(store, 0, Box::new(|_| {})));
+    // Declared after the driver, so dropped first: a failed assertion opens the gate and the
+    // writer's thread can end, instead of the test hanging.
+    struct OpenOnDrop<'a>(&'a GatedStore);
+    impl Drop for OpenOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.open.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let _gate = OpenOnDrop(&gated);
+    let tx = net.transfer(0, 10);
+    let sender = Address::from_public_key(&net.user.public());
+    let mut effects = Vec::new();
+    driver.submit(vec![tx.clone()], net.now, &mut effects);
+    assert_eq!(driver.state().height(), 1);
+    assert!(!driver.mempool().contains(&tx.hash()));
+    assert!(
+        driver.is_pending(&tx.hash()),
+        "committed, not durable: pending"
+    );
+    assert_eq!(driver.pending_nonce(&sender), Some(1));
+    // Once the block is durable, the store answers instead.
+    gated.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    driver.writer.wait_durable(1);
+    assert!(!driver.is_pending(&tx.hash()));
+    assert_eq!(driver.pending_nonce(&sender), None);
+    assert!(gated.inner.tx(&tx.hash()).unwrap().is_some());
+}

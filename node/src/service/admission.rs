@@ -41,10 +41,10 @@ pub async fn take_commands(
                 submissions.push((txs, reply));
             }
             Command::IsPending(hash, reply) => {
-                let _ = reply.send(driver.mempool().contains(&hash));
+                let _ = reply.send(driver.is_pending(&hash));
             }
             Command::PendingNonce(address, reply) => {
-                let _ = reply.send(driver.mempool().pending_nonce(&address));
+                let _ = reply.send(driver.pending_nonce(&address));
             }
         }
         if count < MAX_COALESCED {

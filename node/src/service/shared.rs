@@ -24,9 +24,9 @@ pub enum Command {
         Vec<SignedTransaction>,
         oneshot::Sender<Vec<Result<Hash, AdmissionError>>>,
     ),
-    /// Whether a transaction waits in the mempool.
+    /// Whether a transaction is not final yet (in the mempool, or in a block not durable yet).
     IsPending(Hash, oneshot::Sender<bool>),
-    /// The next nonce after the sender's pending transactions, if any wait.
+    /// The next nonce after the sender's transactions that are not final yet, if any.
     PendingNonce(Address, oneshot::Sender<Option<u64>>),
 }
 
