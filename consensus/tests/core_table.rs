@@ -800,27 +800,26 @@ fn a_restarted_validator_refuses_to_vote_differently() {
     else {
         panic!("nothing persisted");
     };
-    // Restart; the proposer equivocates and this time W arrives first.
-    let mut restarted = net.node_with(Some(me), persisted, config());
-    restarted.start(&net, 1);
-    let out = restarted.proposal(net.proposal(1, 0, W, None));
-    assert!(sent_votes(&out).is_empty(), "{out:?}");
-    assert!(!out.iter().any(|o| matches!(o, Output::PersistSafety(_))));
-    // The identical prevote may be signed again: the same bytes leave.
-    let mut again = net.node_with(Some(me), persisted, config());
-    again.start(&net, 1);
-    let out2 = again.proposal(net.proposal(1, 0, B, None));
     let prevote = |out: &[Output]| {
         out.iter()
             .find(|o| matches!(o, Output::BroadcastVote(_)))
             .cloned()
     };
-    assert!(prevote(&out2).is_some());
-    assert_eq!(prevote(&out2), prevote(&original));
+    // Restarted, it sends the identical prevote again (the same bytes) and goes on to the
+    // next round.
+    let mut restarted = net.node_with(Some(me), persisted, config());
+    let start = restarted.start(&net, 1);
+    assert!(prevote(&start).is_some());
+    assert_eq!(prevote(&start), prevote(&original));
+    assert_eq!(restarted.core.round(), 1);
+    // The proposer equivocates and this time W arrives: nothing is signed for it.
+    let out = restarted.proposal(net.proposal(1, 0, W, None));
+    assert!(sent_votes(&out).is_empty(), "{out:?}");
+    assert!(!out.iter().any(|o| matches!(o, Output::PersistSafety(_))));
 }
 
 #[test]
-fn a_restarted_validator_resumes_its_round_and_lock() {
+fn a_restarted_validator_resends_its_vote_keeps_its_lock_and_starts_the_next_round() {
     let net = Net::new(4);
     let me = net.follower();
     let safety = SafetyState {
@@ -833,14 +832,56 @@ fn a_restarted_validator_resumes_its_round_and_lock() {
         locked: Some((2, B)),
     };
     let mut node = net.node_with(Some(me), safety, config());
-    node.start(&net, 1);
-    assert_eq!(node.core.round(), 2);
+    let out = node.start(&net, 1);
+    let precommit = Vote {
+        kind: VoteKind::Precommit,
+        height: 1,
+        round: 2,
+        block: Some(B),
+        validator: net.pk(me),
+    };
+    assert_eq!(sent_votes(&out), vec![precommit]);
+    assert_eq!(node.core.round(), 3);
     assert_eq!(node.core.locked(), Some((2, B)));
     assert_eq!(node.core.valid(), None);
     // At another height the persisted lock means nothing.
     let mut later = net.node_with(Some(me), safety, config());
-    later.start(&net, 2);
+    let out = later.start(&net, 2);
+    assert!(sent_votes(&out).is_empty());
     assert_eq!((later.core.round(), later.core.locked()), (0, None));
+}
+
+#[test]
+fn a_validator_restarted_after_proposing_stays_in_its_round_and_may_still_vote() {
+    let net = Net::new(4);
+    let me = net.proposer_index(1, 2);
+    let safety = SafetyState {
+        last_signed: Some(SignedPosition {
+            height: 1,
+            round: 2,
+            step: Step::Propose,
+            block: Some(B),
+        }),
+        locked: None,
+    };
+    let mut node = net.node_with(Some(me), safety, config());
+    let out = node.start(&net, 1);
+    assert!(sent_votes(&out).is_empty());
+    assert!(sent_proposals(&out).is_empty(), "{out:?}");
+    assert_eq!(node.core.round(), 2);
+    // Its proposal is gone with its body; the round's timeout brings a nil prevote.
+    let out = node.input(Input::Timeout(Timeout {
+        height: 1,
+        round: 2,
+        step: Step::Propose,
+    }));
+    assert_eq!(
+        sent_votes(&out)
+            .iter()
+            .map(|v| (v.kind, v.round, v.block))
+            .collect::<Vec<_>>(),
+        vec![(VoteKind::Prevote, 2, None)]
+    );
 }
 
 #[test]

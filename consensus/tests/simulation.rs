@@ -67,6 +67,23 @@ fn scenarios() -> Vec<Scenario> {
     ];
     list.push(s);
 
+    // All four stop at once, three times, and start again from disk: now and then every one
+    // is locked on a block none has decided, and only the bodies saved with the locks let the
+    // chain go on.
+    let mut s = Scenario::new("four-all-crash-together", 4);
+    s.link = lossy();
+    s.crashes = [250, 650, 1_050]
+        .into_iter()
+        .flat_map(|at_ms| {
+            (0..4).map(move |node| Crash {
+                node,
+                at_ms,
+                restart_ms: Some(at_ms + 100),
+            })
+        })
+        .collect();
+    list.push(s);
+
     for b in [
         Behaviour::DoubleProposer,
         Behaviour::DoubleVoter,

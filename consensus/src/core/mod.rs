@@ -224,7 +224,7 @@ impl Core {
     }
 
     /// Starts `height` (paper lines 10-11, and StartRound); after a restart in the middle of
-    /// the height, at the round last signed in and with the lock restored.
+    /// the height, at the round and step last signed, with that vote and the lock restored.
     fn start_height(
         &mut self,
         now: u64,
@@ -247,8 +247,10 @@ impl Core {
             round,
             step: Step::Propose,
             locked,
-            // Not restored from the lock: proposing it again needs a body the host may have lost
-            // and a validation this incarnation has not seen.
+            // Not restored from the lock: proposing it with its round as proof of lock needs the
+            // round's prevotes, which are gone. Asked for a block while locked, the host may
+            // answer with the locked block (the node's does, having saved its body), proposed
+            // afresh: the validators locked on it vote for it (line 23).
             valid: None,
             decided: false,
             schedule: ProposerSchedule::new(&validators),
@@ -262,6 +264,9 @@ impl Core {
         self.ahead.retain(|_, h| *h > height);
         if let Some(mut ctx) = self.ctx(now, out) {
             ctx.start_round(round);
+            if let Some(last) = resume.and_then(|s| s.last_signed) {
+                ctx.resume_at(last);
+            }
         }
         for m in std::mem::take(&mut self.next) {
             match m {

@@ -11,7 +11,7 @@ use vellum_protocol::{CommitCertificate, Hash, Proposal, ValidatorSet, Vote, Vot
 
 use super::{HeightState, OwnMessages, RoundFlags, Validity};
 use crate::guard::SafetyGuard;
-use crate::types::{CoreConfig, Output, Round, Step, Timeout};
+use crate::types::{CoreConfig, Output, Round, SignedPosition, Step, Timeout};
 
 /// More rule firings than one input can cause; a guard against a bug looping forever.
 const MAX_FIRINGS: usize = 10_000;
@@ -77,6 +77,29 @@ impl Ctx<'_> {
         }
         // Line 21. The proposer schedules it too: it bounds the wait for the host's block.
         self.schedule(Step::Propose);
+    }
+
+    /// After a restart in the middle of round `last.round`. A node that had voted in it signs
+    /// that vote again (the guard allows it: the same position and block, the same bytes), so
+    /// that peers still in the round, which may wait for it, get it; then it starts the next
+    /// round. It cannot stay: the votes it had received are gone, and it could sign no other
+    /// vote of that step. If every validator restarted, each voted in its last round and
+    /// lost what the others sent, so that round could never end for anyone; in the next one
+    /// they all start afresh (a round change never costs safety: the locks hold). A node that
+    /// had only proposed stays: it can still vote in the round (its proposal is not signed
+    /// again, its body may be gone).
+    pub(super) fn resume_at(&mut self, last: SignedPosition) {
+        if last.height != self.hs.height || last.round != self.hs.round {
+            return;
+        }
+        match last.step {
+            Step::Propose => return,
+            Step::Prevote => self.prevote(last.block),
+            Step::Precommit => self.precommit(last.block),
+        }
+        if let Some(next) = last.round.checked_add(1) {
+            self.start_round(next);
+        }
     }
 
     /// The host's block for this round (line 18 answered); lines 19-20.

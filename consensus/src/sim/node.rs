@@ -18,12 +18,14 @@ use crate::{Core, CoreConfig, Evidence, Input, Output, SafetyState, Timeout};
 /// Most blocks sent in one sync response.
 const SYNC_BATCH: usize = 16;
 
-/// What survives a crash: the committed chain, the ledger state after it, the safety state.
+/// What survives a crash: the committed chain, the ledger state after it, the safety state
+/// and, saved with it as the node's store does, the body of the block it is locked on.
 #[derive(Debug, Clone)]
 pub struct Disk {
     pub chain: Vec<(Arc<Block>, CommitCertificate)>,
     pub state: LedgerState,
     pub safety: SafetyState,
+    pub locked_block: Option<Arc<Block>>,
 }
 
 /// What a node asks the engine to do.
@@ -91,6 +93,7 @@ impl SimNode {
             chain: Vec::new(),
             state: workload.genesis.clone(),
             safety: SafetyState::default(),
+            locked_block: None,
         };
         let core = Core::new(config.clone(), Some(key.clone()), SafetyState::default());
         SimNode {
@@ -126,6 +129,10 @@ impl SimNode {
             self.disk.safety,
         );
         self.bodies.clear();
+        if let Some(block) = self.disk.locked_block.clone() {
+            self.bodies
+                .insert(block.hash(), Body { block, after: None });
+        }
         let input = Input::StartHeight {
             height: self.height() + 1,
             validators: self.disk.state.validators().clone(),
@@ -261,7 +268,13 @@ impl SimNode {
         effects: &mut Vec<Effect>,
     ) {
         match output {
-            Output::PersistSafety(state) => self.disk.safety = state,
+            Output::PersistSafety(state) => {
+                self.disk.safety = state;
+                self.disk.locked_block = state
+                    .locked
+                    .and_then(|(_, hash)| self.bodies.get(&hash))
+                    .map(|b| b.block.clone());
+            }
             Output::BroadcastProposal(p) => {
                 let Some(body) = self.bodies.get(&p.proposal.block) else {
                     effects.push(Effect::Invalid(format!(
@@ -294,7 +307,12 @@ impl SimNode {
                 effects.push(Effect::Timer { at_ms, timeout });
             }
             Output::RequestBlock { height, round } => {
-                let hash = self.build(now_ms);
+                // Locked (only after a restart): the locked block again, as the node does.
+                let locked = self.core.locked().map(|(_, hash)| hash);
+                let hash = match locked.filter(|h| self.validate(*h) == Some(true)) {
+                    Some(hash) => hash,
+                    None => self.build(now_ms),
+                };
                 inputs.push_back(Input::BlockToPropose {
                     height,
                     round,

@@ -114,6 +114,8 @@ pub struct Driver {
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
+    /// Opened after signing at the next height: the first tick starts it.
+    resume: bool,
 }
 
 /// Most messages kept for heights after the next.
@@ -162,6 +164,18 @@ impl Driver {
             0 => None,
             h => store.certificate(h)?,
         };
+        // Signed at the next height before it stopped: peers may wait there for this node, and
+        // the block it is locked on (if any) is the one it proposes when its turn comes.
+        let next = state.height() + 1;
+        let resume = safety.last_signed.is_some_and(|s| s.height == next);
+        let mut bodies = Bodies::default();
+        if let (true, Some((_, hash)), Some(block)) = (resume, safety.locked, store.locked_block()?)
+            && block.height() == next
+            && block.hash() == hash
+        {
+            tracing::info!(height = next, block = %hash, "restored the body of the locked block");
+            bodies.insert(Arc::new(block));
+        }
         let core = Core::new(config.core.clone(), Some(key.clone()), safety);
         let writer = BlockWriter::inline(store.clone(), state.height());
         Ok(Driver {
@@ -172,7 +186,8 @@ impl Driver {
             key,
             state,
             mempool,
-            bodies: Bodies::default(),
+            bodies,
+            resume,
             precommits: KnownPrecommits::default(),
             last_certificate,
             started: None,
@@ -311,6 +326,9 @@ impl Driver {
 
     /// Called periodically: starts a height for the heartbeat and evicts expired transactions.
     pub fn on_tick(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
+        if std::mem::take(&mut self.resume) && self.started.is_none() {
+            self.start_next_height(now_ms, effects);
+        }
         let expired = self.mempool.evict_expired(now_ms);
         if !expired.is_empty() {
             effects.push(Effect::Evicted(
@@ -455,7 +473,13 @@ impl Driver {
             }
             Output::RequestBlock { height, round } => {
                 let started = std::time::Instant::now();
-                let block = self.build(now_ms);
+                let block = match self.locked_block() {
+                    Some(locked) => {
+                        tracing::info!(height, round, block = %locked, "proposing the locked block again");
+                        locked
+                    }
+                    None => self.build(now_ms),
+                };
                 tracing::debug!(
                     height,
                     round,
@@ -520,15 +544,32 @@ impl Driver {
             .iter()
             .map(|c| (&*c.block, &c.certificate))
             .collect();
-        if let Err(e) = self.store.save_safety_with(state, &pending) {
+        // The lock's body goes with it: if every validator that precommitted it restarted, the
+        // ones locked could vote for no other block and nobody else would hold this one.
+        let locked = state.locked.and_then(|(_, hash)| self.bodies.get(&hash));
+        if let Err(e) = self
+            .store
+            .save_safety_with(state, locked.as_deref(), &pending)
+        {
             tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
             panic!("cannot persist the consensus safety state: {e}");
         }
         tracing::debug!(
             pending_blocks = pending.len(),
+            locked_block = locked.is_some(),
             micros = started.elapsed().as_micros() as u64,
             "safety state persisted"
         );
+    }
+
+    /// The block the core is locked on, when this node holds it and it is valid. The core asks
+    /// for a block while locked only after a restart (otherwise it proposes its valid value,
+    /// which is never older than the lock): proposing the locked block, the other validators
+    /// locked on it can vote for it (paper line 23), where a new block would leave them voting
+    /// nil forever had they all lost its body.
+    fn locked_block(&mut self) -> Option<Hash> {
+        let (_, hash) = self.core.locked()?;
+        self.validate(hash).then_some(hash)
     }
 
     fn build(&mut self, now_ms: u64) -> Hash {

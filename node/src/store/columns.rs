@@ -312,15 +312,20 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError> {
-        self.save_safety_with(safety, &[])
+        self.save_safety_with(safety, None, &[])
     }
 
     fn save_safety_with(
         &self,
         safety: &SafetyState,
+        locked_block: Option<&Block>,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError> {
-        self.save_safety_record(layout::encode_safety_record(safety, pending))
+        self.save_safety_record(layout::encode_safety_record(safety, locked_block, pending))
+    }
+
+    fn locked_block(&self) -> Result<Option<Block>, StoreError> {
+        Ok(safety_record(self)?.and_then(|r| r.locked_block))
     }
 
     fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
@@ -333,7 +338,7 @@ impl<C: ColumnStore> Store for C {
             return Ok(());
         }
         let pending: Vec<_> = record.pending.iter().map(|(b, c)| (b, c)).collect();
-        self.save_safety_with(&record.safety, &pending)
+        self.save_safety_with(&record.safety, record.locked_block.as_ref(), &pending)
     }
 
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError> {

@@ -250,22 +250,33 @@ pub fn decode_safety(bytes: &[u8]) -> Result<SafetyState, StoreError> {
 /// Pending blocks one safety record may hold (the block writer queues at most 64).
 const MAX_PENDING: usize = 1024;
 
-/// What a safety record holds: the safety state, and the decided blocks the block writer had
-/// not made durable when it was saved (see `driver/writer.rs`). A block the store has
-/// committed since is pending no more; readers skip it.
+/// What a safety record holds: the safety state, the body of the block it is locked on, and
+/// the decided blocks the block writer had not made durable when it was saved (see
+/// `driver/writer.rs`). A block the store has committed since is pending no more; readers skip
+/// it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SafetyRecord {
     pub safety: SafetyState,
+    /// The body of the block the lock names (`safety.locked`), so that a validator that
+    /// restarts locked can propose it again: its precommit may be part of a quorum whose other
+    /// members lost the body too.
+    pub locked_block: Option<Block>,
     pub pending: Vec<(Block, CommitCertificate)>,
 }
 
 /// The safety state's encoding (`u32`-prefixed) ‖ `u32` count ‖ that many (`Block` ‖
-/// `CommitCertificate`).
+/// `CommitCertificate`) ‖ option of the locked `Block` (absent in earlier versions' records,
+/// read as none).
 pub fn encode_safety_record(
     safety: &SafetyState,
+    locked_block: Option<&Block>,
     pending: &[(&Block, &CommitCertificate)],
 ) -> Vec<u8> {
-    let blocks: usize = pending.iter().map(|(b, _)| b.size_hint() + 512).sum();
+    let blocks: usize = pending
+        .iter()
+        .map(|(b, _)| b.size_hint() + 512)
+        .sum::<usize>()
+        + locked_block.map_or(0, Block::size_hint);
     let mut w = Writer::with_capacity(128 + blocks);
     w.bytes(&encode_safety(safety));
     w.u32(pending.len() as u32);
@@ -273,6 +284,7 @@ pub fn encode_safety_record(
         block.encode(&mut w);
         certificate.encode(&mut w);
     }
+    w.option(locked_block, |w, b| b.encode(w));
     w.into_bytes()
 }
 
@@ -287,13 +299,18 @@ pub fn decode_safety_record(bytes: &[u8]) -> Result<SafetyRecord, StoreError> {
         for _ in 0..n {
             pending.push(decode_pending(r)?);
         }
+        let locked_block = match r.remaining() {
+            0 => None,
+            _ => r.option("locked block", Block::decode)?,
+        };
         r.finish()?;
-        Ok((safety, pending))
+        Ok((safety, locked_block, pending))
     };
-    let (safety, pending) =
+    let (safety, locked_block, pending) =
         read(&mut Reader::new(bytes)).map_err(|e| corrupt("safety record", e))?;
     Ok(SafetyRecord {
         safety: decode_safety(&safety)?,
+        locked_block,
         pending,
     })
 }

@@ -5,8 +5,8 @@
 //! Rule: a committed block is written as ONE atomic, synced batch ([`Store::commit_block`]):
 //! after a crash the store holds either everything that block brought or none of it, and the
 //! state it reloads is always the state after its latest block. The safety state is written
-//! synced too, before the vote it covers leaves the process, as one record with the decided
-//! blocks not yet durable ([`SafetyRecord`]): `RocksStore` keeps it in two small files of its
+//! synced too, before the vote it covers leaves the process, as one record with the body of the
+//! block it is locked on and the decided blocks not yet durable ([`SafetyRecord`]): `RocksStore` keeps it in two small files of its
 //! own ([`SafetyFile`]), so a signature does not wait behind a block's batch; [`MemoryStore`]
 //! keeps it in the `wal` column.
 //!
@@ -29,7 +29,7 @@
 //! | `history` | address (20) ‖ height `u64` ‖ index `u32` | [`HistoryEntry`] |
 //! | `state` | address (20) | `Account` (default accounts are deleted) |
 //! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` |
-//! | `wal` | `safety_record` | the safety record (`MemoryStore`): the `SafetyState` (`u32`-prefixed: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash)) ‖ `u32` count ‖ that many `Block` ‖ `CommitCertificate` (decided blocks the block writer had not made durable) |
+//! | `wal` | `safety_record` | the safety record (`MemoryStore`): the `SafetyState` (`u32`-prefixed: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash)) ‖ `u32` count ‖ that many `Block` ‖ `CommitCertificate` (decided blocks the block writer had not made durable) ‖ option of `Block` (the body of the locked block; absent in earlier records) |
 //! | `wal` | `safety`, `pending` ‖ height `u64` | earlier versions' safety state and pending blocks: `RocksStore` moves them into its safety files on open |
 //!
 //! `RocksStore` keeps the safety record in `safety-a` and `safety-b` in the same directory
@@ -160,14 +160,18 @@ pub trait Store: Send + Sync {
 
     /// Persists the consensus safety state, synced: durable when this returns.
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError>;
-    /// [`Store::save_safety`] together with decided blocks not yet committed to the store
-    /// (each with its certificate), in one synced write: a node that restarts commits them
-    /// first ([`Store::pending_blocks`]). A committed block is pending no more.
+    /// [`Store::save_safety`] together with the body of the block the state is locked on
+    /// ([`Store::locked_block`]) and decided blocks not yet committed to the store (each with
+    /// its certificate), in one synced write: a node that restarts commits them first
+    /// ([`Store::pending_blocks`]). A committed block is pending no more.
     fn save_safety_with(
         &self,
         safety: &SafetyState,
+        locked_block: Option<&Block>,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError>;
+    /// The locked block's body last saved with the safety state, if any.
+    fn locked_block(&self) -> Result<Option<Block>, StoreError>;
     /// Decided blocks saved with the safety state above `height`, in height order.
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError>;
     /// Removes pending copies of blocks up to `height` (already stored).

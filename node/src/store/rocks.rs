@@ -105,7 +105,7 @@ impl RocksStore {
         })?;
         let refs: Vec<_> = pending.iter().map(|(b, c)| (b, c)).collect();
         self.safety
-            .save(&layout::encode_safety_record(&safety, &refs))?;
+            .save(&layout::encode_safety_record(&safety, None, &refs))?;
         tracing::info!(
             pending_blocks = pending.len(),
             "moved the safety state from the store's wal column into its own files"

@@ -27,7 +27,7 @@ macro_rules! store_suite {
             a_store_made_for_another_chain_is_refused,
             a_refused_commit_writes_nothing,
             a_reopened_store_continues_the_chain,
-            pending_blocks_ride_with_the_safety_state_until_committed,
+            pending_and_locked_blocks_ride_with_the_safety_state,
         );
     };
     (@tests $open_fresh:expr; $($name:ident),* $(,)?) => {
@@ -295,7 +295,7 @@ pub fn a_reopened_store_continues_the_chain<S: Store>(open: &dyn Fn() -> S) {
     assert_eq!(resumed.state.height(), 6);
 }
 
-pub fn pending_blocks_ride_with_the_safety_state_until_committed<S: Store>(open: &dyn Fn() -> S) {
+pub fn pending_and_locked_blocks_ride_with_the_safety_state<S: Store>(open: &dyn Fn() -> S) {
     let mut chain = TestChain::new("suite-pending", 5);
     let store = open();
     store
@@ -303,14 +303,18 @@ pub fn pending_blocks_ride_with_the_safety_state_until_committed<S: Store>(open:
         .unwrap();
     let first = chain.mixed_block();
     let second = chain.mixed_block();
+    let locked = chain.mixed_block();
     let safety = SafetyState::default();
     let pending = [
         (&first.block, &first.certificate),
         (&second.block, &second.certificate),
     ];
-    store.save_safety_with(&safety, &pending).unwrap();
+    store
+        .save_safety_with(&safety, Some(&locked.block), &pending)
+        .unwrap();
     drop(store);
     let store = open();
+    assert_eq!(store.locked_block().unwrap(), Some(locked.block.clone()));
     let found = store.pending_blocks(0).unwrap();
     assert_eq!(found.len(), 2);
     assert_eq!(
@@ -332,4 +336,8 @@ pub fn pending_blocks_ride_with_the_safety_state_until_committed<S: Store>(open:
     store.forget_pending(2).unwrap();
     assert!(store.pending_blocks(0).unwrap().is_empty());
     assert_eq!(store.load_safety().unwrap(), Some(safety));
+    // The locked block's body stays until a save leaves it out.
+    assert_eq!(store.locked_block().unwrap(), Some(locked.block));
+    store.save_safety(&safety).unwrap();
+    assert_eq!(store.locked_block().unwrap(), None);
 }

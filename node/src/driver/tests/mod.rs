@@ -11,6 +11,8 @@ use super::{BlockWriter, ConsensusMessage, Driver, DriverConfig, Effect};
 use crate::mempool::{Mempool, MempoolConfig};
 use crate::store::{ChainIdentity, MemoryStore, Store};
 
+mod restart;
+
 const CHAIN: &str = "driver-test";
 
 struct Net {
@@ -163,6 +165,34 @@ impl Net {
                 key.0 <= deadline,
                 "no progress within a minute of virtual time"
             );
+            self.now = self.now.max(key.0);
+            let mut effects = Vec::new();
+            self.drivers[node].on_timeout(timeout, self.now, &mut effects);
+            self.apply(node, effects);
+        }
+    }
+
+    /// [`Net::run_until`], losing every message `lost` picks.
+    fn run_losing(
+        &mut self,
+        lost: impl Fn(&ConsensusMessage) -> bool,
+        done: impl Fn(&Net) -> bool,
+    ) {
+        let deadline = self.now + 60_000;
+        while !done(self) {
+            assert!(self.now < deadline, "no progress");
+            if let Some((to, msg)) = self.queue.pop_front() {
+                if !lost(&msg) {
+                    let mut effects = Vec::new();
+                    self.drivers[to].on_message(msg, self.now, &mut effects);
+                    self.apply(to, effects);
+                }
+                continue;
+            }
+            let Some((&key, &(node, timeout))) = self.timers.iter().next() else {
+                break;
+            };
+            self.timers.remove(&key);
             self.now = self.now.max(key.0);
             let mut effects = Vec::new();
             self.drivers[node].on_timeout(timeout, self.now, &mut effects);
