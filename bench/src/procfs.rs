@@ -1,8 +1,11 @@
-//! A process's CPU time and peak memory, read from Linux's `/proc`.
+//! A process's CPU time and peak memory, and the whole machine's, read from Linux's `/proc`.
 //!
 //! CPU: `utime + stime` (fields 14 and 15 of `/proc/PID/stat`, in clock ticks) sampled at the
 //! two ends of a window; their difference over the window's wall time is the share of one core
 //! (200 % is two cores busy). Memory: `VmHWM` of `/proc/PID/status`, the peak resident set.
+//! The machine: the first line of `/proc/stat` (ticks of every core by kind) at the two ends,
+//! for how busy the cores were and how much time the hypervisor took from them (`steal`): on a
+//! virtual machine a run whose cores were stolen from is slower for reasons of its own.
 
 use std::time::Instant;
 
@@ -78,6 +81,62 @@ pub fn ticks_per_second() -> u64 {
         .unwrap_or(100)
 }
 
+/// The machine's CPU ticks so far, summed over its cores (`/proc/stat`'s `cpu` line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineSample {
+    /// user, nice, system, irq and softirq.
+    pub busy: u64,
+    pub steal: u64,
+    /// Every kind: busy, idle, iowait and steal.
+    pub total: u64,
+}
+
+/// The `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq steal (guest time
+/// is already counted in user).
+pub fn parse_machine(stat: &str) -> Option<MachineSample> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = v[..] else {
+        return None;
+    };
+    let busy = user + nice + system + irq + softirq;
+    Some(MachineSample {
+        busy,
+        steal,
+        total: busy + idle + iowait + steal,
+    })
+}
+
+/// Reads the machine's CPU ticks.
+pub fn sample_machine() -> Option<MachineSample> {
+    parse_machine(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The machine over a window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MachineUsage {
+    pub cores: usize,
+    /// % of all cores' time spent running (100: every core busy).
+    pub busy_percent: f64,
+    /// % of all cores' time the hypervisor gave to others.
+    pub steal_percent: f64,
+}
+
+/// The machine's usage between two samples.
+pub fn machine_usage(from: MachineSample, to: MachineSample) -> Option<MachineUsage> {
+    let total = to.total.checked_sub(from.total).filter(|t| *t > 0)? as f64;
+    Some(MachineUsage {
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        busy_percent: 100.0 * to.busy.checked_sub(from.busy)? as f64 / total,
+        steal_percent: 100.0 * to.steal.checked_sub(from.steal)? as f64 / total,
+    })
+}
+
 /// One process's usage over a window.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
@@ -128,8 +187,26 @@ mod tests {
     }
 
     #[test]
+    fn the_machine_line_splits_busy_steal_and_total() {
+        let stat = "cpu  700 10 50 200 5 1 4 30 0 0\ncpu0 350 5 25 100 2 0 2 15 0 0\n";
+        let m = parse_machine(stat).unwrap();
+        assert_eq!((m.busy, m.steal, m.total), (765, 30, 1000));
+        assert_eq!(parse_machine("cpu 1 2 3\n"), None);
+        let later = MachineSample {
+            busy: 1265,
+            steal: 130,
+            total: 2000,
+        };
+        let u = machine_usage(m, later).unwrap();
+        assert!((u.busy_percent - 50.0).abs() < 1e-9);
+        assert!((u.steal_percent - 10.0).abs() < 1e-9);
+        assert_eq!(machine_usage(later, m), None);
+    }
+
+    #[test]
     fn this_process_can_be_read() {
         assert!(sample_self().is_some());
         assert!(peak_rss_mib(std::process::id()).unwrap() > 0.0);
+        assert!(sample_machine().is_some());
     }
 }

@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 use tokio::sync::watch;
 use vellum_protocol::rpc::VellumApiClient;
 
-use super::{Processes, drain, localnet, presign};
+use super::{Processes, WindowUsage, drain, localnet, presign};
 use crate::accounts::Accounts;
 use crate::book::TxBook;
 use crate::cli::Settings;
@@ -21,7 +21,6 @@ use crate::load::Plan;
 use crate::load::send::send;
 use crate::localnet::Localnet;
 use crate::observe::{Arrival, Observer};
-use crate::procfs::Usage;
 use crate::progress;
 use crate::report::{CatchupRun, HeightPoll};
 use crate::schedule::Schedule;
@@ -118,7 +117,8 @@ pub async fn run(s: &Settings) -> Result<CatchupRun> {
         ratio_heights: ratio(catchup_hps, chain_hps),
         ratio_tps: ratio(catchup_tps, chain_tps),
         counts,
-        nodes: phases.usage,
+        nodes: phases.usage.nodes,
+        machine: phases.usage.machine,
         polls: phases.polls,
     })
 }
@@ -140,7 +140,7 @@ struct Phases {
     caught_up: bool,
     /// Every answer: seconds since the restart, and the height.
     polls: Vec<HeightPoll>,
-    usage: Vec<Usage>,
+    usage: WindowUsage,
 }
 
 /// Waits for `--behind` committed transactions, restarts `victim`, and polls it until it
@@ -191,7 +191,7 @@ async fn watch_catchup(
         last_answer: None,
         caught_up: false,
         polls: Vec::new(),
-        usage: Vec::new(),
+        usage: WindowUsage::default(),
     };
     let mut processes = None;
     while Instant::now() < deadline {
@@ -219,7 +219,7 @@ async fn watch_catchup(
         tokio::time::sleep(POLL).await;
     }
     if let Some((p, start)) = processes {
-        phases.usage = p.end(start).0;
+        phases.usage = p.end(start);
     }
     Ok(phases)
 }

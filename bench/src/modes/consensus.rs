@@ -45,7 +45,7 @@ pub async fn run(s: &Settings) -> Result<ConsensusRun> {
         observers[0].check()?;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let (nodes, bench) = usage.await?;
+    let usage = usage.await?;
     let blocks = observers.remove(0).finish().await?;
     let in_window = figures::blocks(&blocks, window);
     if in_window.in_window == 0 {
@@ -63,7 +63,8 @@ pub async fn run(s: &Settings) -> Result<ConsensusRun> {
         heights_per_s: in_window.per_second,
         commit_interval: in_window.interval,
         block_time_interval: Summary::of(figures::block_time_intervals(&blocks, window)),
-        nodes,
-        bench,
+        nodes: usage.nodes,
+        bench: usage.bench,
+        machine: usage.machine,
     })
 }

@@ -19,7 +19,7 @@ use crate::figures;
 use crate::load::sign::{SignedLoad, sign_all};
 use crate::localnet::{CHAIN_ID, Localnet, LocalnetOptions};
 use crate::observe::Observer;
-use crate::procfs::{self, CpuSample, Usage};
+use crate::procfs::{self, CpuSample, MachineSample, MachineUsage, Usage};
 use crate::progress;
 
 /// A localnet for `settings` with `accounts` funded.
@@ -103,11 +103,20 @@ pub async fn drain(
     Ok(())
 }
 
-/// CPU samples of the nodes and of this program, taken together.
+/// CPU samples of the nodes, of this program and of the machine, taken together.
 #[derive(Debug, Clone)]
 pub struct Samples {
     nodes: Vec<Option<CpuSample>>,
     bench: Option<CpuSample>,
+    machine: Option<MachineSample>,
+}
+
+/// What the processes and the machine used over a window.
+#[derive(Debug, Clone, Default)]
+pub struct WindowUsage {
+    pub nodes: Vec<Usage>,
+    pub bench: Usage,
+    pub machine: Option<MachineUsage>,
 }
 
 /// The processes whose usage is measured: the running nodes and this program.
@@ -134,11 +143,13 @@ impl Processes {
                 .map(|p| p.and_then(procfs::sample))
                 .collect(),
             bench: procfs::sample_self(),
+            machine: procfs::sample_machine(),
         }
     }
 
-    /// CPU since `start` and peak memory now, for every node and for this program.
-    pub fn end(&self, start: Samples) -> (Vec<Usage>, Usage) {
+    /// CPU since `start` and peak memory now, for every node and for this program, and the
+    /// machine's CPU since `start`.
+    pub fn end(&self, start: Samples) -> WindowUsage {
         let hz = procfs::ticks_per_second();
         let now = self.begin();
         let cpu = |a: Option<CpuSample>, b: Option<CpuSample>| procfs::cpu_percent(a?, b?, hz);
@@ -161,12 +172,20 @@ impl Processes {
             cpu_percent: cpu(start.bench, now.bench),
             peak_rss_mib: procfs::peak_rss_mib(me),
         };
-        (nodes, bench)
+        let machine = start
+            .machine
+            .zip(now.machine)
+            .and_then(|(a, b)| procfs::machine_usage(a, b));
+        WindowUsage {
+            nodes,
+            bench,
+            machine,
+        }
     }
 
     /// [`Processes::begin`] at `from` and [`Processes::end`] at `to`, sleeping until each, in
     /// a task of its own.
-    pub fn measure(self, from: Instant, to: Instant) -> JoinHandle<(Vec<Usage>, Usage)> {
+    pub fn measure(self, from: Instant, to: Instant) -> JoinHandle<WindowUsage> {
         tokio::spawn(async move {
             tokio::time::sleep_until(from.into()).await;
             let start = self.begin();

@@ -69,7 +69,7 @@ pub async fn run(s: &Settings, rate: u64) -> Result<ThroughputRun> {
         s.drain,
     )
     .await?;
-    let (nodes_usage, bench_usage) = usage.await?;
+    let usage = usage.await?;
 
     let mut views = Vec::new();
     for o in observers {
@@ -118,8 +118,9 @@ pub async fn run(s: &Settings, rate: u64) -> Result<ThroughputRun> {
                 t.saturating_duration_since(sent.last_sent).as_secs_f64()
             })
         }),
-        nodes: nodes_usage,
-        bench: bench_usage,
+        nodes: usage.nodes,
+        bench: usage.bench,
+        machine: usage.machine,
         observers: if views.len() > 1 {
             figures::compare(&names, &views)
         } else {

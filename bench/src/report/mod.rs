@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::cli::{Mode, Settings};
-use crate::procfs::Usage;
+use crate::procfs::{MachineUsage, Usage};
 use crate::stats::Summary;
 
 /// The whole report.
@@ -81,6 +81,8 @@ pub struct ThroughputRun {
     pub nodes: Vec<Usage>,
     /// The bench program itself, over the same window.
     pub bench: Usage,
+    /// The whole machine over the same window.
+    pub machine: Option<MachineUsage>,
     /// With `--observe-all`: every node's view of the same blocks.
     pub observers: Vec<ObserverView>,
 }
@@ -156,6 +158,7 @@ pub struct ConsensusRun {
     pub block_time_interval: Summary,
     pub nodes: Vec<Usage>,
     pub bench: Usage,
+    pub machine: Option<MachineUsage>,
 }
 
 /// A stopped validator catching up under load.
@@ -188,6 +191,7 @@ pub struct CatchupRun {
     pub counts: Counts,
     /// CPU over the catch-up and peak memory.
     pub nodes: Vec<Usage>,
+    pub machine: Option<MachineUsage>,
     /// The restarted node's height at each poll.
     pub polls: Vec<HeightPoll>,
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{CatchupRun, ConsensusRun, Counts, Report, ThroughputRun};
-use crate::procfs::Usage;
+use crate::procfs::{MachineUsage, Usage};
 
 fn ms(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.1}"))
@@ -114,6 +114,7 @@ fn throughput(out: &mut String, runs: &[ThroughputRun]) {
             r.latency_headroom_s,
         );
         usage(out, &r.nodes, Some(&r.bench));
+        machine(out, r.machine.as_ref());
         for o in &r.observers {
             let _ = writeln!(
                 out,
@@ -171,6 +172,18 @@ fn usage(out: &mut String, nodes: &[Usage], bench: Option<&Usage>) {
     }
 }
 
+/// How busy the machine's cores were, and how much of their time the hypervisor took: runs
+/// with much stolen time are slow for reasons of their own.
+fn machine(out: &mut String, m: Option<&MachineUsage>) {
+    if let Some(m) = m {
+        let _ = writeln!(
+            out,
+            "  machine: {} cores {:.1}% busy, {:.1}% stolen by the hypervisor",
+            m.cores, m.busy_percent, m.steal_percent
+        );
+    }
+}
+
 fn consensus(out: &mut String, c: &ConsensusRun) {
     let _ = writeln!(
         out,
@@ -194,6 +207,7 @@ fn consensus(out: &mut String, c: &ConsensusRun) {
         ms(c.block_time_interval.p99_ms)
     );
     usage(out, &c.nodes, Some(&c.bench));
+    machine(out, c.machine.as_ref());
 }
 
 fn catchup(out: &mut String, c: &CatchupRun) {
@@ -234,4 +248,5 @@ fn catchup(out: &mut String, c: &CatchupRun) {
     );
     counts(out, &c.counts);
     usage(out, &c.nodes, None);
+    machine(out, c.machine.as_ref());
 }
