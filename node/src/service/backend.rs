@@ -69,6 +69,22 @@ impl NodeBackend {
         self.evicted().get(hash).map(views::removal_status)
     }
 
+    /// Where a transaction the driver refused already is: committed (in the store), dropped by
+    /// the mempool, or committed here but not durable yet (pending, until the store shows it).
+    /// The same signed transaction sent again is one transaction: refused as a replay of
+    /// itself, it is answered with its status, not an error.
+    fn already_known(&self, hash: &Hash) -> Option<TxStatus> {
+        let stored = || self.committed(hash).ok().flatten().map(|info| info.status);
+        if let Some(status) = stored().or_else(|| self.dropped(hash)) {
+            return Some(status);
+        }
+        match self.is_pending(*hash) {
+            Ok(true) => Some(TxStatus::Pending),
+            // Durable since the first look: the store answers.
+            _ => stored(),
+        }
+    }
+
     fn is_pending(&self, hash: Hash) -> Result<bool, BackendError> {
         self.shared
             .ask(|tx| Command::IsPending(hash, tx))
@@ -182,12 +198,9 @@ impl RpcBackend for NodeBackend {
                         status: TxStatus::Pending,
                     }),
                     // Committed or dropped meanwhile: it is known, answer where it is.
-                    Err(refusal) => match known(&hash) {
-                        Ok(Some(status)) => Ok(SubmitResult { hash, status }),
-                        _ => match self.dropped(&hash) {
-                            Some(status) => Ok(SubmitResult { hash, status }),
-                            None => Err(SubmitError::from(refusal)),
-                        },
+                    Err(refusal) => match self.already_known(&hash) {
+                        Some(status) => Ok(SubmitResult { hash, status }),
+                        None => Err(SubmitError::from(refusal)),
                     },
                 });
             }

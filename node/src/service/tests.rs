@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use tokio::sync::{broadcast, mpsc};
 use vellum_protocol::genesis::{ConsensusParams, GenesisAccount, GenesisValidator};
-use vellum_protocol::rpc::{AccountEvent, BlockId, HistoryEntry, TxStatus};
+use vellum_protocol::rpc::{AccountEvent, BlockId, HistoryEntry, SubmitResult, TxStatus};
 use vellum_protocol::{
     Address, Amount, Block, BlockContext, CommitCertificate, CommitSignature, Genesis, Hash,
     Keypair, LedgerState, Operation, Receipt, RejectReason, Signature, SignedTransaction,
@@ -39,25 +39,44 @@ struct Node {
     shared: Arc<Shared>,
     backend: NodeBackend,
     last_commit: Option<CommitCertificate>,
+    driver: Arc<Mutex<FakeDriver>>,
 }
 
-/// Answers the driver's commands from `mempool` until the shared view is dropped.
-fn answer_commands(mut commands: mpsc::Receiver<Command>, shared: Weak<Shared>) {
-    let mut mempool = Mempool::new(MempoolConfig::default());
+/// What the fake driver holds: its mempool, and a block it committed that the store does not
+/// show yet (the state after it and its transactions' hashes).
+struct FakeDriver {
+    mempool: Mempool,
+    not_durable: Option<(LedgerState, Vec<Hash>)>,
+}
+
+/// Answers the driver's commands from `driver` until the shared view is dropped.
+fn answer_commands(
+    mut commands: mpsc::Receiver<Command>,
+    shared: Weak<Shared>,
+    driver: Arc<Mutex<FakeDriver>>,
+) {
     while let Some(command) = commands.blocking_recv() {
+        let mut d = driver.lock().unwrap();
         match command {
             Command::Submit(txs, answer) => {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                let state = shared.state.read().unwrap().clone();
-                let _ = answer.send(mempool.insert_batch(txs, &state, NOW));
+                let state = match &d.not_durable {
+                    Some((after, _)) => after.clone(),
+                    None => shared.state.read().unwrap().clone(),
+                };
+                let _ = answer.send(d.mempool.insert_batch(txs, &state, NOW));
             }
             Command::IsPending(hash, answer) => {
-                let _ = answer.send(mempool.contains(&hash));
+                let committed = d
+                    .not_durable
+                    .as_ref()
+                    .is_some_and(|(_, h)| h.contains(&hash));
+                let _ = answer.send(d.mempool.contains(&hash) || committed);
             }
             Command::PendingNonce(address, answer) => {
-                let _ = answer.send(mempool.pending_nonce(&address));
+                let _ = answer.send(d.mempool.pending_nonce(&address));
             }
         }
     }
@@ -114,7 +133,12 @@ impl Node {
             sync_lag: AtomicU64::new(0),
         });
         let weak = Arc::downgrade(&shared);
-        std::thread::spawn(move || answer_commands(receiver, weak));
+        let driver = Arc::new(Mutex::new(FakeDriver {
+            mempool: Mempool::new(MempoolConfig::default()),
+            not_durable: None,
+        }));
+        let answering = driver.clone();
+        std::thread::spawn(move || answer_commands(receiver, weak, answering));
         Node {
             validator,
             alice,
@@ -122,6 +146,7 @@ impl Node {
             backend: NodeBackend::new(shared.clone()),
             shared,
             last_commit: None,
+            driver,
         }
     }
 
@@ -148,6 +173,19 @@ impl Node {
 
     /// Builds the next block of `txs`, stores it, then updates the state, as the driver does.
     fn commit(&mut self, txs: Vec<SignedTransaction>) -> (Block, Vec<Receipt>, CommitCertificate) {
+        let (block, next, receipts, certificate) = self.decide(txs);
+        let commit = BlockCommit::new(&block, &receipts, &certificate, &next);
+        self.shared.store.commit_block(&commit).unwrap();
+        *self.shared.state.write().unwrap() = next;
+        self.last_commit = Some(certificate.clone());
+        (block, receipts, certificate)
+    }
+
+    /// The next block of `txs` with the state after it, its receipts and a certificate.
+    fn decide(
+        &self,
+        txs: Vec<SignedTransaction>,
+    ) -> (Block, LedgerState, Vec<Receipt>, CommitCertificate) {
         let state = self.shared.state.read().unwrap().clone();
         let ctx = BlockContext {
             time_ms: state.last_time_ms().max(GENESIS_MS) + 1000,
@@ -164,11 +202,7 @@ impl Node {
                 signature: Signature([0; 64]),
             }],
         };
-        let commit = BlockCommit::new(&block, &receipts, &certificate, &next);
-        self.shared.store.commit_block(&commit).unwrap();
-        *self.shared.state.write().unwrap() = next;
-        self.last_commit = Some(certificate.clone());
-        (block, receipts, certificate)
+        (block, next, receipts, certificate)
     }
 
     /// Every history entry of `who`, newest first, paging by `page`.
@@ -417,6 +451,52 @@ fn a_submission_is_pending_then_committed_and_resubmitting_answers_its_status() 
     let broke = node.transfer(&node.bob, &node.alice, 1_000_000, 0);
     let refused = node.backend.submit(vec![broke]);
     assert!(refused[0].is_err(), "{refused:?}");
+}
+
+/// Between its block's commit and the block's durable write, a transaction has left the
+/// mempool and the store does not hold it, and the driver's state has used its nonce: sent
+/// again then (a client that timed out), it must be answered as pending, not refused as a
+/// replay of itself.
+#[test]
+fn a_transaction_sent_again_before_its_block_is_durable_is_answered_pending() {
+    let mut node = Node::new();
+    let tx = node.transfer(&node.alice, &node.bob, 100, 0);
+    assert_eq!(
+        node.backend.submit(vec![tx.clone()])[0]
+            .as_ref()
+            .unwrap()
+            .status,
+        TxStatus::Pending
+    );
+    let (_, after, _, _) = node.decide(vec![tx.clone()]);
+    {
+        let mut driver = node.driver.lock().unwrap();
+        driver.mempool = Mempool::new(MempoolConfig::default());
+        driver.not_durable = Some((after, vec![tx.hash()]));
+    }
+    let again = node.backend.submit(vec![tx.clone()]);
+    assert_eq!(
+        again,
+        vec![Ok(SubmitResult {
+            hash: tx.hash(),
+            status: TxStatus::Pending
+        })]
+    );
+    // Durable: the store answers.
+    node.driver.lock().unwrap().not_durable = None;
+    let (block, _, _) = node.commit(vec![tx.clone()]);
+    let committed = TxStatus::Committed {
+        height: 1,
+        index: 0,
+        block_hash: block.hash(),
+    };
+    assert_eq!(
+        node.backend.submit(vec![tx.clone()])[0]
+            .as_ref()
+            .unwrap()
+            .status,
+        committed
+    );
 }
 
 #[test]
