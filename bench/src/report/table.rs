@@ -106,9 +106,10 @@ fn throughput(out: &mut String, runs: &[ThroughputRun]) {
         );
         let _ = writeln!(
             out,
-            "  commit interval p50 {} ms, p99 {} ms; largest block {} txs; {} heights decided after round 0; latency headroom before the per-account limit {:.1} s",
+            "  commit interval p50 {} ms, p99 {} ms, longest {} ms; largest block {} txs; {} heights decided after round 0; latency headroom before the per-account limit {:.1} s",
             ms(r.blocks.interval.p50_ms),
             ms(r.blocks.interval.p99_ms),
+            ms(r.blocks.interval.max_ms),
             r.blocks.max_txs,
             r.blocks.later_rounds,
             r.latency_headroom_s,
