@@ -17,7 +17,10 @@
 //! - a proposal with a proof of lock (round `vr`) goes out with the 2f+1 prevotes of `vr` this
 //!   node holds, and a timeout relays them again: a node that lost them could never accept
 //!   the proposal (line 28), and without them locked and unlocked nodes can stall each other;
-//! - validity is asynchronous: rules that need `valid(v)` wait for `Input::BlockValidated`.
+//! - validity is asynchronous: rules that need `valid(v)` wait for `Input::BlockValidated`;
+//! - a node restarted in the middle of a round signs its vote of that round again (the same
+//!   bytes) and starts the next round: the votes it had received are gone, and with every
+//!   validator restarted nobody could finish that round (see `Ctx::resume_at`).
 
 mod intake;
 mod rules;
