@@ -266,9 +266,9 @@ impl Core {
         });
         self.ahead.retain(|_, h| *h > height);
         if let Some(mut ctx) = self.ctx(now, out) {
-            ctx.start_round(round);
-            if let Some(last) = resume.and_then(|s| s.last_signed) {
-                ctx.resume_at(last);
+            match resume.and_then(|s| s.last_signed) {
+                Some(last) => ctx.resume_at(last),
+                None => ctx.start_round(round),
             }
         }
         for m in std::mem::take(&mut self.next) {

@@ -79,27 +79,23 @@ impl Ctx<'_> {
         self.schedule(Step::Propose);
     }
 
-    /// After a restart in the middle of round `last.round`. A node that had voted in it signs
-    /// that vote again (the guard allows it: the same position and block, the same bytes), so
-    /// that peers still in the round, which may wait for it, get it; then it starts the next
-    /// round. It cannot stay: the votes it had received are gone, and it could sign no other
-    /// vote of that step. If every validator restarted, each voted in its last round and
-    /// lost what the others sent, so that round could never end for anyone; in the next one
-    /// they all start afresh (a round change never costs safety: the locks hold). A node that
-    /// had only proposed stays: it can still vote in the round (its proposal is not signed
-    /// again, its body may be gone).
+    /// Starts the height's first round after a restart in the middle of round `last.round`,
+    /// the height's current round. A node that had voted in it signs that vote again (the
+    /// guard allows it: the same position and block, the same bytes), so that peers still in
+    /// the round, which may wait for it, get it; then it starts the next round. It cannot stay:
+    /// the votes it had received are gone, and it could sign no other vote of that step. If
+    /// every validator restarted, each voted in its last round and lost what the others sent,
+    /// so that round could never end for anyone; in the next one they all start afresh (a
+    /// round change never costs safety: the locks hold). A node that had only proposed starts
+    /// that round again: it can still vote in it (its proposal is not signed again, its body
+    /// may be gone).
     pub(super) fn resume_at(&mut self, last: SignedPosition) {
-        if last.height != self.hs.height || last.round != self.hs.round {
-            return;
-        }
         match last.step {
-            Step::Propose => return,
+            Step::Propose => return self.start_round(last.round),
             Step::Prevote => self.prevote(last.block),
             Step::Precommit => self.precommit(last.block),
         }
-        if let Some(next) = last.round.checked_add(1) {
-            self.start_round(next);
-        }
+        self.start_round(last.round.saturating_add(1));
     }
 
     /// The host's block for this round (line 18 answered); lines 19-20.

@@ -114,8 +114,6 @@ pub struct Driver {
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
-    /// Opened after signing at the next height: the first tick starts it.
-    resume: bool,
 }
 
 /// Most messages kept for heights after the next.
@@ -129,6 +127,11 @@ const FUTURE_HEIGHTS: u64 = 4;
 /// A node that still holds messages for the height after the next this long after the first
 /// arrived has missed the commit: it asks its peers for blocks.
 const FUTURE_SYNC_AFTER_MS: u64 = 250;
+
+/// Whether `safety` holds a signature at `height`.
+fn signed_at(safety: &SafetyState, height: u64) -> bool {
+    safety.last_signed.is_some_and(|s| s.height == height)
+}
 
 fn height_of(msg: &ConsensusMessage) -> u64 {
     match msg {
@@ -164,13 +167,15 @@ impl Driver {
             0 => None,
             h => store.certificate(h)?,
         };
-        // Signed at the next height before it stopped: peers may wait there for this node, and
-        // the block it is locked on (if any) is the one it proposes when its turn comes.
+        // Locked at the next height before it stopped: the block it is locked on is the one it
+        // proposes when its turn comes.
         let next = state.height() + 1;
-        let resume = safety.last_signed.is_some_and(|s| s.height == next);
         let mut bodies = Bodies::default();
-        if let (true, Some((_, hash)), Some(block)) = (resume, safety.locked, store.locked_block()?)
-            && block.height() == next
+        if let (true, Some((_, hash)), Some(block)) = (
+            signed_at(&safety, next),
+            safety.locked,
+            store.locked_block()?,
+        ) && block.height() == next
             && block.hash() == hash
         {
             tracing::info!(height = next, block = %hash, "restored the body of the locked block");
@@ -187,7 +192,6 @@ impl Driver {
             state,
             mempool,
             bodies,
-            resume,
             precommits: KnownPrecommits::default(),
             last_certificate,
             started: None,
@@ -324,9 +328,16 @@ impl Driver {
         self.feed(now_ms, Input::Timeout(timeout), effects);
     }
 
-    /// Called periodically: starts a height for the heartbeat and evicts expired transactions.
+    /// Called periodically: starts a height for the heartbeat, or one this node signed at
+    /// before a restart (peers may wait there for it), and evicts expired transactions.
     pub fn on_tick(&mut self, now_ms: u64, effects: &mut Vec<Effect>) {
-        if std::mem::take(&mut self.resume) && self.started.is_none() {
+        let next = self.state.height() + 1;
+        if self.started.is_none()
+            && self
+                .core
+                .safety_state()
+                .is_some_and(|s| signed_at(&s, next))
+        {
             self.start_next_height(now_ms, effects);
         }
         let expired = self.mempool.evict_expired(now_ms);
@@ -473,7 +484,7 @@ impl Driver {
             }
             Output::RequestBlock { height, round } => {
                 let started = std::time::Instant::now();
-                let block = match self.locked_block() {
+                let block = match self.locked_to_propose() {
                     Some(locked) => {
                         tracing::info!(height, round, block = %locked, "proposing the locked block again");
                         locked
@@ -567,7 +578,7 @@ impl Driver {
     /// which is never older than the lock): proposing the locked block, the other validators
     /// locked on it can vote for it (paper line 23), where a new block would leave them voting
     /// nil forever had they all lost its body.
-    fn locked_block(&mut self) -> Option<Hash> {
+    fn locked_to_propose(&mut self) -> Option<Hash> {
         let (_, hash) = self.core.locked()?;
         self.validate(hash).then_some(hash)
     }

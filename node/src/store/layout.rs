@@ -320,3 +320,47 @@ pub fn decode_safety_record(bytes: &[u8]) -> Result<SafetyRecord, StoreError> {
 pub fn decode_pending(r: &mut Reader<'_>) -> Result<(Block, CommitCertificate), DecodeError> {
     Ok((Block::decode(r)?, CommitCertificate::decode(r)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use vellum_consensus::{SafetyState, SignedPosition, Step};
+    use vellum_protocol::Hash;
+
+    use super::{decode_safety_record, encode_safety_record};
+    use crate::store::suite::chain::TestChain;
+
+    fn state(height: u64, step: Step) -> SafetyState {
+        SafetyState {
+            last_signed: Some(SignedPosition {
+                height,
+                round: 0,
+                step,
+                block: Some(Hash([height as u8; 32])),
+            }),
+            locked: None,
+        }
+    }
+
+    #[test]
+    fn a_record_of_an_earlier_version_reads_with_no_locked_block() {
+        let mut chain = TestChain::new("safety-record", 5);
+        let first = chain.mixed_block();
+        let locked = chain.mixed_block();
+        let pending = [(&first.block, &first.certificate)];
+        let current =
+            encode_safety_record(&state(2, Step::Precommit), Some(&locked.block), &pending);
+        let decoded = decode_safety_record(&current).unwrap();
+        assert_eq!(decoded.locked_block, Some(locked.block.clone()));
+        assert_eq!(decoded.pending.len(), 1);
+        // Earlier versions ended after the pending blocks: the same bytes without the last field.
+        let earlier = encode_safety_record(&state(2, Step::Precommit), None, &pending);
+        let earlier = &earlier[..earlier.len() - 1];
+        let decoded = decode_safety_record(earlier).unwrap();
+        assert_eq!(decoded.locked_block, None);
+        assert_eq!(decoded.pending, vec![(first.block, first.certificate)]);
+        // Anything but a well-formed option after them is refused.
+        let mut torn = current.clone();
+        torn.truncate(current.len() - 10);
+        assert!(decode_safety_record(&torn).is_err());
+    }
+}

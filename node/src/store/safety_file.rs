@@ -1,6 +1,6 @@
-//! `RocksStore`'s safety record (the validator's safety state and the decided blocks that ride
-//! with it, `layout::encode_safety_record`) in two small files of its own, beside the RocksDB
-//! directory's block store.
+//! `RocksStore`'s safety record (the validator's safety state and the blocks that ride with it,
+//! `layout::SafetyRecord`) in two small files of its own, beside the RocksDB directory's block
+//! store.
 //!
 //! Every signature waits for its safety state to be durable, so this write is on the
 //! consensus path three times a height. In RocksDB it shared a write group with the block

@@ -162,25 +162,3 @@ fn a_short_record_over_a_long_one_reads_back_alone() {
         only(state(3, Step::Precommit))
     );
 }
-
-#[test]
-fn a_record_of_an_earlier_version_reads_with_no_locked_block() {
-    let mut chain = TestChain::new("safety-file", 5);
-    let first = chain.mixed_block();
-    let locked = chain.mixed_block();
-    let pending = [(&first.block, &first.certificate)];
-    let current = encode_safety_record(&state(2, Step::Precommit), Some(&locked.block), &pending);
-    let decoded = decode_safety_record(&current).unwrap();
-    assert_eq!(decoded.locked_block, Some(locked.block.clone()));
-    assert_eq!(decoded.pending.len(), 1);
-    // Earlier versions ended after the pending blocks: the same bytes without the last field.
-    let earlier = encode_safety_record(&state(2, Step::Precommit), None, &pending);
-    let earlier = &earlier[..earlier.len() - 1];
-    let decoded = decode_safety_record(earlier).unwrap();
-    assert_eq!(decoded.locked_block, None);
-    assert_eq!(decoded.pending, vec![(first.block, first.certificate)]);
-    // Anything but a well-formed option after them is refused.
-    let mut torn = current.clone();
-    torn.truncate(current.len() - 10);
-    assert!(decode_safety_record(&torn).is_err());
-}
