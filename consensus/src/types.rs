@@ -1,7 +1,7 @@
 //! The core's vocabulary: what goes in ([`Input`]), what comes out ([`Output`]), timeouts and
 //! the safety state that must survive a restart.
 //!
-//! The host executes outputs in the order given. In particular a [`Output::PersistSafety`] is
+//! The host executes outputs in the order given. In particular an [`Output::PersistSafety`] is
 //! durable before the host executes the next output, which is the broadcast of what was just
 //! signed: a validator that restarts can never sign a conflicting message.
 
@@ -100,6 +100,31 @@ pub struct SafetyState {
     pub locked: Option<(Round, Hash)>,
 }
 
+/// Why the core is locked: 2f+1 prevotes of `round` for `block` (paper lines 36-41).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockProof {
+    pub round: Round,
+    pub block: Hash,
+    pub prevotes: Vec<SignedVote>,
+}
+
+/// What a restarted validator needs besides its [`SafetyState`] to go on where it stopped,
+/// saved with it ([`Output::PersistSafety`]) and given back with
+/// [`crate::Core::recover`]. Safety never depends on it; liveness after a restart does:
+/// - its own votes of its last two rounds at that height: a restarted node sends them again,
+///   so its peers, which may have lost them too (all restarted), can still complete those
+///   rounds' quorums, and it can stay in the round it was in (moving on alone could leave the
+///   others waiting for its votes there);
+/// - the proof of its lock: the locked block becomes the valid value again and is proposed
+///   with its round as proof of lock (lines 15-16), so validators locked on older blocks can
+///   accept it (line 29); without it validators locked on different blocks before a restart
+///   of them all could vote nil on each other's proposals for ever.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    pub own_votes: Vec<SignedVote>,
+    pub lock_proof: Option<LockProof>,
+}
+
 /// One position in the sequence of things a validator signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignedPosition {
@@ -173,8 +198,11 @@ pub enum Input {
 /// What the core asks its host to do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Make `state` durable; only then execute the next output.
-    PersistSafety(SafetyState),
+    /// Make `state` durable, with `recovery` beside it; only then execute the next output.
+    PersistSafety {
+        state: SafetyState,
+        recovery: Recovery,
+    },
     /// Send a proposal to every validator, with the block body the host holds for it.
     BroadcastProposal(SignedProposal),
     /// Send a vote to every validator.

@@ -17,6 +17,29 @@ fn lossy() -> LinkModel {
     }
 }
 
+fn very_lossy() -> LinkModel {
+    LinkModel {
+        latency_ms: 5,
+        jitter_ms: 20,
+        loss_per_mille: 150,
+    }
+}
+
+/// Ten short partitions, 100 ms every 200 ms, each isolating one of nodes 0-2 in turn, with
+/// node 3 on both sides.
+fn flapping_partitions() -> Vec<Partition> {
+    (0..10u64)
+        .map(|k| {
+            let alone = (k % 3) as usize;
+            Partition {
+                from_ms: k * 200 + 100,
+                heal_ms: k * 200 + 200,
+                groups: vec![vec![alone, 3], vec![(alone + 1) % 3, (alone + 2) % 3, 3]],
+            }
+        })
+        .collect()
+}
+
 fn with_byzantine(name: &'static str, n: usize, who: &[Behaviour]) -> Scenario {
     let mut s = Scenario::new(name, n);
     s.byzantine = who
@@ -84,6 +107,29 @@ fn scenarios() -> Vec<Scenario> {
         .collect();
     list.push(s);
 
+    // The same with one validator faulty: it votes for every proposal (helping validators
+    // lock on different blocks in different rounds), then stops with the others the second
+    // time and never comes back. The three left must agree alone: each sends its own votes
+    // again and stays in its round, and the newest lock is proposed with its proof.
+    let mut s = with_byzantine(
+        "four-all-crash-one-stays-down",
+        4,
+        &[Behaviour::VotesForEverything],
+    );
+    s.link = very_lossy();
+    s.partitions = flapping_partitions();
+    s.crashes = [450, 1_150]
+        .into_iter()
+        .flat_map(|at_ms| {
+            (0..4).map(move |node| Crash {
+                node,
+                at_ms,
+                restart_ms: (at_ms < 1_000 || node != 3).then_some(at_ms + 100),
+            })
+        })
+        .collect();
+    list.push(s);
+
     for b in [
         Behaviour::DoubleProposer,
         Behaviour::DoubleVoter,
@@ -135,21 +181,8 @@ fn scenarios() -> Vec<Scenario> {
         4,
         &[Behaviour::VotesForEverything],
     );
-    s.link = LinkModel {
-        latency_ms: 5,
-        jitter_ms: 20,
-        loss_per_mille: 150,
-    };
-    s.partitions = (0..10u64)
-        .map(|k| {
-            let alone = (k % 3) as usize;
-            Partition {
-                from_ms: k * 200 + 100,
-                heal_ms: k * 200 + 200,
-                groups: vec![vec![alone, 3], vec![(alone + 1) % 3, (alone + 2) % 3, 3]],
-            }
-        })
-        .collect();
+    s.link = very_lossy();
+    s.partitions = flapping_partitions();
     list.push(s);
 
     // Validators change at height boundaries: node 4 joins, then node 0 leaves.

@@ -7,8 +7,8 @@
 //! (see [`rules`]); message checks, buffering for the next height and the "behind" detector are
 //! in [`intake`].
 //!
-//! Where the core goes beyond the paper (each change only adds liveness, never a vote the paper
-//! would not cast):
+//! Where the core goes beyond the paper (each change only adds liveness; the only votes it casts
+//! where the paper's process would not are nil votes after a restart, which lock nothing):
 //! - the proposer also schedules timeoutPropose, so a host that never answers
 //!   `Output::RequestBlock` cannot stall the round;
 //! - a timeout of the current (height, round) re-broadcasts the node's own signed messages of
@@ -18,21 +18,30 @@
 //!   node holds, and a timeout relays them again: a node that lost them could never accept
 //!   the proposal (line 28), and without them locked and unlocked nodes can stall each other;
 //! - validity is asynchronous: rules that need `valid(v)` wait for `Input::BlockValidated`;
-//! - a node restarted in the middle of a round signs its vote of that round again (the same
-//!   bytes) and starts the next round: the votes it had received are gone, and with every
-//!   validator restarted nobody could finish that round (see `Ctx::resume_at`).
+//! - a restarted node resumes the round it was in: its own votes there and in the round
+//!   before are saved with every signature (`Output::PersistSafety`'s [`Recovery`]) and sent
+//!   again, and in that round it schedules timeoutPrevote and timeoutPrecommit without
+//!   waiting for the 2f+1 votes it may never see again (see `Ctx::resume_at`);
+//! - a lock's proof (its 2f+1 prevotes) is saved with the lock and counted again after a
+//!   restart: the locked block is the valid value again, proposed with its proof of lock, so
+//!   validators locked on different blocks before a restart of them all can still agree.
 
 mod intake;
 mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use vellum_protocol::{Hash, Keypair, PublicKey, SignedProposal, SignedVote, ValidatorSet};
+use vellum_protocol::{
+    Hash, Keypair, PublicKey, SignedProposal, SignedVote, ValidatorSet, VoteKind,
+};
 
 use crate::guard::SafetyGuard;
 use crate::proposer::ProposerSchedule;
 use crate::tally::VoteTally;
-use crate::types::{CoreConfig, Height, Input, Output, Round, SafetyState, Step, Timeout};
+use crate::types::{
+    CoreConfig, Height, Input, LockProof, Output, Recovery, Round, SafetyState, SignedPosition,
+    Step, Timeout,
+};
 
 use self::intake::Message;
 use self::rules::Ctx;
@@ -51,6 +60,9 @@ pub struct Core {
     ahead: BTreeMap<PublicKey, Height>,
     /// The highest height an `Output::Behind` was emitted for.
     behind_reported: Height,
+    /// What the host kept beside the safety state, given back after a restart; used when the
+    /// height of the last signature starts.
+    recovery: Option<Recovery>,
 }
 
 /// What the host said about a block (paper: `valid(v)`).
@@ -88,8 +100,12 @@ struct HeightState {
     round: Round,
     step: Step,
     locked: Option<(Round, Hash)>,
+    /// The 2f+1 prevotes behind `locked`, persisted with every later signature.
+    lock_proof: Option<LockProof>,
     valid: Option<(Round, Hash)>,
     decided: bool,
+    /// The round a restart resumed in (see `Ctx::resume_at`).
+    resumed: Option<Round>,
     schedule: ProposerSchedule,
     tally: VoteTally,
     /// The first proposal of each round from its proposer.
@@ -113,7 +129,18 @@ impl Core {
             next: Vec::new(),
             ahead: BTreeMap::new(),
             behind_reported: 0,
+            recovery: None,
         }
+    }
+
+    /// Gives a restarted core the [`Recovery`] last persisted with its safety state. When the
+    /// height of the last signature starts, the core resumes in the round it was in, with its
+    /// own votes of that round and the one before counted and sent again, and its lock's
+    /// prevotes counted: if they make 2f+1, the locked block is its valid value again. Votes
+    /// that are not this node's, not of that height, beyond the last signed position or that
+    /// do not verify are ignored, as is a proof of another lock.
+    pub fn recover(&mut self, recovery: Recovery) {
+        self.recovery = Some(recovery);
     }
 
     /// Feeds one input; returns what the host must do, in order.
@@ -250,12 +277,14 @@ impl Core {
             round,
             step: Step::Propose,
             locked,
-            // Not restored from the lock: proposing it with its round as proof of lock needs the
-            // round's prevotes, which are gone. Asked for a block while locked, the host may
-            // answer with the locked block (the node's does, having saved its body), proposed
-            // afresh: the validators locked on it vote for it (line 23).
+            lock_proof: None,
+            // Restored from the lock below when its proof comes with it. Without one (a record
+            // of an earlier version), asked for a block while locked, the host may answer with
+            // the locked block (the node's does, having saved its body), proposed afresh: the
+            // validators locked on it vote for it (line 23).
             valid: None,
             decided: false,
+            resumed: None,
             schedule: ProposerSchedule::new(&validators),
             tally: VoteTally::new(height, validators),
             proposals: BTreeMap::new(),
@@ -265,6 +294,15 @@ impl Core {
             own: OwnMessages::default(),
         });
         self.ahead.retain(|_, h| *h > height);
+        let recovery = self.recovery.take().unwrap_or_default();
+        if let Some(last) = resume.and_then(|s| s.last_signed) {
+            self.restore_own_votes(last, recovery.own_votes);
+            if let Some(proof) = recovery.lock_proof
+                && locked == Some((proof.round, proof.block))
+            {
+                self.restore_lock(proof);
+            }
+        }
         if let Some(mut ctx) = self.ctx(now, out) {
             match resume.and_then(|s| s.last_signed) {
                 Some(last) => ctx.resume_at(last),
@@ -281,6 +319,75 @@ impl Core {
             }
         }
         self.check_behind(out);
+    }
+
+    /// Counts this node's own recovered votes up to its last signed position `last` (each
+    /// verified again: they come from disk) and holds those of `last`'s round and of the
+    /// latest round before it as its own messages, to be sent again.
+    fn restore_own_votes(&mut self, last: SignedPosition, votes: Vec<SignedVote>) {
+        let (Some(hs), Some(me)) = (
+            self.hs.as_mut(),
+            self.guard.as_ref().map(|g| g.public_key()),
+        ) else {
+            return;
+        };
+        let chain_id = &self.config.chain_id;
+        let mut own: Vec<SignedVote> = votes
+            .into_iter()
+            .filter(|v| {
+                let position = (v.vote.round, step_of(v.vote.kind));
+                v.vote.validator == me
+                    && v.vote.height == hs.height
+                    && position <= (last.round, last.step)
+                    && v.verify_in(chain_id, hs.tally.validators()).is_ok()
+            })
+            .collect();
+        own.sort_by_key(|v| (v.vote.round, v.vote.kind));
+        own.dedup();
+        let previous = own
+            .iter()
+            .map(|v| v.vote.round)
+            .filter(|r| *r < last.round)
+            .max();
+        for v in own {
+            let _ = hs.tally.add_vote(v);
+            if v.vote.round == last.round {
+                match v.vote.kind {
+                    VoteKind::Prevote => hs.own.prevote = Some(v),
+                    VoteKind::Precommit => hs.own.precommit = Some(v),
+                }
+            } else if Some(v.vote.round) == previous {
+                hs.own.previous_round.push(v);
+            }
+        }
+    }
+
+    /// Counts the recovered proof's prevotes (each verified again) and, if they make 2f+1 for
+    /// the locked block, makes it the valid value of the lock's round and keeps the proof.
+    fn restore_lock(&mut self, proof: LockProof) {
+        let Some(hs) = self.hs.as_mut() else {
+            return;
+        };
+        for vote in &proof.prevotes {
+            let v = vote.vote;
+            if v.kind == VoteKind::Prevote
+                && v.height == hs.height
+                && v.round == proof.round
+                && v.block == Some(proof.block)
+                && vote
+                    .verify_in(&self.config.chain_id, hs.tally.validators())
+                    .is_ok()
+            {
+                let _ = hs.tally.add_vote(*vote);
+            }
+        }
+        if hs
+            .tally
+            .has_quorum_for(proof.round, VoteKind::Prevote, Some(proof.block))
+        {
+            hs.valid = Some((proof.round, proof.block));
+            hs.lock_proof = Some(proof);
+        }
     }
 
     /// A certificate from block sync decides the current height; the host validated the block.
@@ -308,7 +415,30 @@ impl Core {
     }
 }
 
+/// The step a vote of `kind` is signed in.
+fn step_of(kind: VoteKind) -> Step {
+    match kind {
+        VoteKind::Prevote => Step::Prevote,
+        VoteKind::Precommit => Step::Precommit,
+    }
+}
+
 impl HeightState {
+    /// What goes with the safety state when this node signs (see [`Recovery`]).
+    fn recovery(&self) -> Recovery {
+        let own = &self.own;
+        Recovery {
+            own_votes: own
+                .previous_round
+                .iter()
+                .chain(own.prevote.iter())
+                .chain(own.precommit.iter())
+                .copied()
+                .collect(),
+            lock_proof: self.lock_proof.clone(),
+        }
+    }
+
     fn timeout(&self, step: Step) -> Timeout {
         Timeout {
             height: self.height,

@@ -11,7 +11,7 @@ use vellum_protocol::{CommitCertificate, Hash, Proposal, ValidatorSet, Vote, Vot
 
 use super::{HeightState, OwnMessages, RoundFlags, Validity};
 use crate::guard::SafetyGuard;
-use crate::types::{CoreConfig, Output, Round, SignedPosition, Step, Timeout};
+use crate::types::{CoreConfig, LockProof, Output, Round, SignedPosition, Step, Timeout};
 
 /// More rule firings than one input can cause; a guard against a bug looping forever.
 const MAX_FIRINGS: usize = 10_000;
@@ -79,23 +79,47 @@ impl Ctx<'_> {
         self.schedule(Step::Propose);
     }
 
-    /// Starts the height's first round after a restart in the middle of round `last.round`,
-    /// the height's current round. A node that had voted in it signs that vote again (the
-    /// guard allows it: the same position and block, the same bytes), so that peers still in
-    /// the round, which may wait for it, get it; then it starts the next round. It cannot stay:
-    /// the votes it had received are gone, and it could sign no other vote of that step. If
-    /// every validator restarted, each voted in its last round and lost what the others sent,
-    /// so that round could never end for anyone; in the next one they all start afresh (a
-    /// round change never costs safety: the locks hold). A node that had only proposed starts
-    /// that round again: it can still vote in it (its proposal is not signed again, its body
-    /// may be gone).
+    /// Resumes the height after a restart in the middle of round `last.round`, with this
+    /// node's own recovered votes already counted and held (`Core::recover`). It stays in that
+    /// round, at the step it had reached, and sends its votes of the round and of the one
+    /// before again at once: peers still there may wait for them, and if every validator
+    /// restarted, each sending its own again rebuilds the quorums everyone lost, as if those
+    /// messages had only been delayed. (Moving on alone would not do: a peer left in the round
+    /// could wait for ever for the votes this node would no longer cast there.) But the votes
+    /// it had received are gone, and some may be gone for good (their sender failed since), so
+    /// in this round it does not wait for the 2f+1 votes that would schedule timeoutPrevote
+    /// and timeoutPrecommit (lines 34 and 47): it schedules each on reaching its step, and so
+    /// leaves the round only after signing both its votes there, which it keeps sending. A
+    /// vote the record does not hold (one of an earlier version) is signed again: the guard
+    /// allows it, the same position and block giving the same bytes. A node that had only
+    /// proposed starts the round again: it can still vote in it (its proposal is not signed
+    /// again, its body may be gone).
     pub(super) fn resume_at(&mut self, last: SignedPosition) {
-        match last.step {
-            Step::Propose => return self.start_round(last.round),
-            Step::Prevote => self.prevote(last.block),
-            Step::Precommit => self.precommit(last.block),
+        self.hs.resumed = Some(last.round);
+        let kind = match last.step {
+            Step::Propose => {
+                let previous = std::mem::take(&mut self.hs.own.previous_round);
+                self.start_round(last.round);
+                self.hs.own.previous_round = previous;
+                return self.rebroadcast();
+            }
+            Step::Prevote => VoteKind::Prevote,
+            Step::Precommit => VoteKind::Precommit,
+        };
+        let hs = &mut *self.hs;
+        hs.round = last.round;
+        hs.step = last.step;
+        hs.flags = RoundFlags::default();
+        let held = match kind {
+            VoteKind::Prevote => hs.own.prevote,
+            VoteKind::Precommit => hs.own.precommit,
+        };
+        self.rebroadcast();
+        if held.is_none() {
+            self.vote(kind, last.block);
         }
-        self.start_round(last.round.saturating_add(1));
+        // The heartbeat that sends this round's own messages again while the round lasts.
+        self.schedule(Step::Propose);
     }
 
     /// The host's block for this round (line 18 answered); lines 19-20.
@@ -148,12 +172,14 @@ impl Ctx<'_> {
         true
     }
 
-    /// Lines 34-35: 2f+1 prevotes for anything while in prevote, for the first time.
+    /// Lines 34-35: 2f+1 prevotes for anything while in prevote, for the first time; in the
+    /// round a restart resumed in, without waiting for them (see `resume_at`).
     fn schedule_prevote_timeout(&mut self) -> bool {
         let hs = &mut *self.hs;
         if hs.step != Step::Prevote
             || hs.flags.prevote_timeout
-            || !hs.tally.has_quorum_any(hs.round, VoteKind::Prevote)
+            || !(hs.tally.has_quorum_any(hs.round, VoteKind::Prevote)
+                || hs.resumed == Some(hs.round))
         {
             return false;
         }
@@ -185,6 +211,11 @@ impl Ctx<'_> {
         if hs.step == Step::Prevote {
             // Lines 38-41.
             hs.locked = Some((round, v));
+            hs.lock_proof = Some(LockProof {
+                round,
+                block: v,
+                prevotes: hs.tally.votes_for(round, VoteKind::Prevote, Some(v)),
+            });
             self.precommit(Some(v));
         }
         // Lines 42-43.
@@ -202,10 +233,14 @@ impl Ctx<'_> {
         true
     }
 
-    /// Lines 47-48: 2f+1 precommits for anything in this round, for the first time.
+    /// Lines 47-48: 2f+1 precommits for anything in this round, for the first time; in the
+    /// round a restart resumed in, once this node has precommitted there (see `resume_at`).
     fn schedule_precommit_timeout(&mut self) -> bool {
         let hs = &mut *self.hs;
-        if hs.flags.precommit_timeout || !hs.tally.has_quorum_any(hs.round, VoteKind::Precommit) {
+        let resumed_here = hs.resumed == Some(hs.round) && hs.step == Step::Precommit;
+        if hs.flags.precommit_timeout
+            || !(hs.tally.has_quorum_any(hs.round, VoteKind::Precommit) || resumed_here)
+        {
             return false;
         }
         hs.flags.precommit_timeout = true;
@@ -341,9 +376,12 @@ impl Ctx<'_> {
         let Ok(signed) = guard.sign_proposal(proposal) else {
             return;
         };
-        self.out.push(Output::PersistSafety(guard.state()));
-        self.out.push(Output::BroadcastProposal(signed));
         hs.own.proposal = Some(signed);
+        self.out.push(Output::PersistSafety {
+            state: guard.state(),
+            recovery: hs.recovery(),
+        });
+        self.out.push(Output::BroadcastProposal(signed));
         // A block this node proposes is valid: it built it, or it already validated it.
         hs.validity.insert(block, Validity::Valid);
         hs.proposals.entry(hs.round).or_insert(signed);
@@ -380,13 +418,16 @@ impl Ctx<'_> {
         let Ok(signed) = guard.sign_vote(vote) else {
             return;
         };
-        self.out.push(Output::PersistSafety(guard.state()));
-        self.out.push(Output::BroadcastVote(signed));
-        let _ = hs.tally.add_vote(signed);
         match kind {
             VoteKind::Prevote => hs.own.prevote = Some(signed),
             VoteKind::Precommit => hs.own.precommit = Some(signed),
         }
+        self.out.push(Output::PersistSafety {
+            state: guard.state(),
+            recovery: hs.recovery(),
+        });
+        self.out.push(Output::BroadcastVote(signed));
+        let _ = hs.tally.add_vote(signed);
     }
 
     /// `FaultInjection::ignore_lock`: prevote for any valid proposal (lines 23 and 29).

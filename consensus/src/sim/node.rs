@@ -13,18 +13,20 @@ use super::message::NetMessage;
 use super::network::NodeId;
 use super::rng::SimRng;
 use super::workload::Workload;
-use crate::{Core, CoreConfig, Evidence, Input, Output, SafetyState, Timeout};
+use crate::{Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Timeout};
 
 /// Most blocks sent in one sync response.
 const SYNC_BATCH: usize = 16;
 
 /// What survives a crash: the committed chain, the ledger state after it, the safety state
-/// and, saved with it as the node's store does, the body of the block it is locked on.
+/// and, saved with it as the node's store does, its recovery and the body of the block it is
+/// locked on.
 #[derive(Debug, Clone)]
 pub struct Disk {
     pub chain: Vec<(Arc<Block>, CommitCertificate)>,
     pub state: LedgerState,
     pub safety: SafetyState,
+    pub recovery: Recovery,
     pub locked_block: Option<Arc<Block>>,
 }
 
@@ -93,6 +95,7 @@ impl SimNode {
             chain: Vec::new(),
             state: workload.genesis.clone(),
             safety: SafetyState::default(),
+            recovery: Recovery::default(),
             locked_block: None,
         };
         let core = Core::new(config.clone(), Some(key.clone()), SafetyState::default());
@@ -128,6 +131,7 @@ impl SimNode {
             Some(self.key.clone()),
             self.disk.safety,
         );
+        self.core.recover(self.disk.recovery.clone());
         self.bodies.clear();
         if let Some(block) = self.disk.locked_block.clone() {
             self.bodies
@@ -268,8 +272,9 @@ impl SimNode {
         effects: &mut Vec<Effect>,
     ) {
         match output {
-            Output::PersistSafety(state) => {
+            Output::PersistSafety { state, recovery } => {
                 self.disk.safety = state;
+                self.disk.recovery = recovery;
                 self.disk.locked_block = state
                     .locked
                     .and_then(|(_, hash)| self.bodies.get(&hash))

@@ -1,6 +1,7 @@
 //! The consensus driver: the node's host of the pure core.
 //!
-//! It executes the core's outputs in order, as the simulator's host does: a `PersistSafety` is
+//! It executes the core's outputs in order, as the simulator's host does: a `PersistSafety` (with
+//! the core's recovery and the locked block's body) is
 //! written (synced) to the store's write-ahead log before the broadcast that follows it; blocks
 //! are built from the mempool and validated with the ledger rule, reusing the mempool's
 //! verified-signature cache and the precommits verified on arrival so no signature is checked
@@ -22,7 +23,7 @@ mod writer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, SafetyState, Timeout};
+use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Timeout};
 use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
 use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
 
@@ -161,27 +162,29 @@ impl Driver {
         now_ms: u64,
     ) -> Result<Driver, DriverError> {
         let state = store.load_state()?.ok_or(DriverError::NoGenesis)?;
-        let safety = store.load_safety()?.unwrap_or_default();
+        let record = store.safety_record()?;
+        let safety = record.as_ref().map(|r| r.safety).unwrap_or_default();
         let state = writer::commit_pending(&*store, state)?;
         let last_certificate = match state.height() {
             0 => None,
             h => store.certificate(h)?,
         };
-        // Locked at the next height before it stopped: the block it is locked on is the one it
-        // proposes when its turn comes.
+        // Signed at the next height before it stopped: the core resumes there with its own votes
+        // and its lock's proof, and the block it is locked on is the one it proposes when its
+        // turn comes.
         let next = state.height() + 1;
         let mut bodies = Bodies::default();
-        if let (true, Some((_, hash)), Some(block)) = (
-            signed_at(&safety, next),
-            safety.locked,
-            store.locked_block()?,
-        ) && block.height() == next
-            && block.hash() == hash
-        {
-            tracing::info!(height = next, block = %hash, "restored the body of the locked block");
-            bodies.insert(Arc::new(block));
+        let mut core = Core::new(config.core.clone(), Some(key.clone()), safety);
+        if let Some(record) = record.filter(|_| signed_at(&safety, next)) {
+            if let (Some((_, hash)), Some(block)) = (safety.locked, record.locked_block)
+                && block.height() == next
+                && block.hash() == hash
+            {
+                tracing::info!(height = next, block = %hash, "restored the body of the locked block");
+                bodies.insert(Arc::new(block));
+            }
+            core.recover(record.recovery);
         }
-        let core = Core::new(config.core.clone(), Some(key.clone()), safety);
         let writer = BlockWriter::inline(store.clone(), state.height());
         Ok(Driver {
             config,
@@ -451,7 +454,7 @@ impl Driver {
         effects: &mut Vec<Effect>,
     ) {
         match output {
-            Output::PersistSafety(state) => self.persist_safety(&state),
+            Output::PersistSafety { state, recovery } => self.persist_safety(&state, &recovery),
             Output::BroadcastProposal(p) => match self.bodies.get(&p.proposal.block) {
                 Some(block) => {
                     tracing::debug!(
@@ -547,7 +550,7 @@ impl Driver {
     /// recoverable after a crash (see [`BlockWriter`]): blocks up to `h` the writer has not
     /// made durable yet are saved with it (a restarted driver commits them first), so the
     /// signer never waits for the writer.
-    fn persist_safety(&mut self, state: &SafetyState) {
+    fn persist_safety(&mut self, state: &SafetyState, recovery: &Recovery) {
         let started = std::time::Instant::now();
         let below = state.last_signed.map_or(0, |s| s.height.saturating_sub(1));
         let not_durable = self.writer.not_durable_up_to(below);
@@ -560,7 +563,7 @@ impl Driver {
         let locked = state.locked.and_then(|(_, hash)| self.bodies.get(&hash));
         if let Err(e) = self
             .store
-            .save_safety_with(state, locked.as_deref(), &pending)
+            .save_safety_with(state, recovery, locked.as_deref(), &pending)
         {
             tracing::error!(error = %e, "cannot persist the consensus safety state; stopping");
             panic!("cannot persist the consensus safety state: {e}");

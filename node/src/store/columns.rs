@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use vellum_consensus::SafetyState;
+use vellum_consensus::{Recovery, SafetyState};
 use vellum_protocol::encoding::{Reader, Writer};
 use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
 use vellum_protocol::{
@@ -312,20 +312,26 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError> {
-        self.save_safety_with(safety, None, &[])
+        self.save_safety_with(safety, &Recovery::default(), None, &[])
     }
 
     fn save_safety_with(
         &self,
         safety: &SafetyState,
+        recovery: &Recovery,
         locked_block: Option<&Block>,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError> {
-        self.save_safety_record(layout::encode_safety_record(safety, locked_block, pending))
+        self.save_safety_record(layout::encode_safety_record(
+            safety,
+            recovery,
+            locked_block,
+            pending,
+        ))
     }
 
-    fn locked_block(&self) -> Result<Option<Block>, StoreError> {
-        Ok(safety_record(self)?.and_then(|r| r.locked_block))
+    fn safety_record(&self) -> Result<Option<SafetyRecord>, StoreError> {
+        safety_record(self)
     }
 
     fn forget_pending(&self, height: u64) -> Result<(), StoreError> {
@@ -338,7 +344,12 @@ impl<C: ColumnStore> Store for C {
             return Ok(());
         }
         let pending: Vec<_> = record.pending.iter().map(|(b, c)| (b, c)).collect();
-        self.save_safety_with(&record.safety, record.locked_block.as_ref(), &pending)
+        self.save_safety_with(
+            &record.safety,
+            &record.recovery,
+            record.locked_block.as_ref(),
+            &pending,
+        )
     }
 
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError> {

@@ -4,9 +4,12 @@
 
 use std::sync::Mutex;
 
-use vellum_consensus::{SafetyState, SignedPosition, Step};
+use vellum_consensus::{LockProof, Recovery, SafetyState, SignedPosition, Step};
 use vellum_protocol::encoding::{Reader, Writer};
-use vellum_protocol::{Address, Block, CommitCertificate, Decode, DecodeError, Encode, Hash};
+use vellum_protocol::validator::MAX_VALIDATORS;
+use vellum_protocol::{
+    Address, Block, CommitCertificate, Decode, DecodeError, Encode, Hash, SignedVote,
+};
 
 use super::StoreError;
 
@@ -250,13 +253,19 @@ pub fn decode_safety(bytes: &[u8]) -> Result<SafetyState, StoreError> {
 /// Pending blocks one safety record may hold (the block writer queues at most 64).
 const MAX_PENDING: usize = 1024;
 
-/// What a safety record holds: the safety state, the body of the block it is locked on, and
-/// the decided blocks the block writer had not made durable when it was saved (see
-/// `driver/writer.rs`). A block the store has committed since is pending no more; readers skip
-/// it.
+/// Most votes a safety record's recovery may hold in one list.
+const MAX_RECOVERY_VOTES: usize = MAX_VALIDATORS;
+
+/// What a safety record holds: the safety state and the core's recovery saved with it, the
+/// body of the block it is locked on, and the decided blocks the block writer had not made
+/// durable when it was saved (see `driver/writer.rs`). A block the store has committed since is
+/// pending no more; readers skip it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SafetyRecord {
     pub safety: SafetyState,
+    /// The node's own votes of its last rounds and its lock's proof (see
+    /// `vellum_consensus::Recovery`).
+    pub recovery: Recovery,
     /// The body of the block the lock names (`safety.locked`), so that a validator that
     /// restarts locked can propose it again: its precommit may be part of a quorum whose other
     /// members lost the body too.
@@ -265,10 +274,12 @@ pub struct SafetyRecord {
 }
 
 /// The safety state's encoding (`u32`-prefixed) ‖ `u32` count ‖ that many (`Block` ‖
-/// `CommitCertificate`) ‖ option of the locked `Block` (absent in earlier versions' records,
-/// read as none).
+/// `CommitCertificate`) ‖ option of the locked `Block` ‖ the recovery: a list of `SignedVote`
+/// ‖ option of (`u32` round ‖ `Hash` ‖ list of `SignedVote`). Records of earlier versions end
+/// before the locked block or before the recovery; what they lack reads as none.
 pub fn encode_safety_record(
     safety: &SafetyState,
+    recovery: &Recovery,
     locked_block: Option<&Block>,
     pending: &[(&Block, &CommitCertificate)],
 ) -> Vec<u8> {
@@ -277,7 +288,9 @@ pub fn encode_safety_record(
         .map(|(b, _)| b.size_hint() + 512)
         .sum::<usize>()
         + locked_block.map_or(0, Block::size_hint);
-    let mut w = Writer::with_capacity(128 + blocks);
+    let votes =
+        recovery.own_votes.len() + recovery.lock_proof.as_ref().map_or(0, |p| p.prevotes.len());
+    let mut w = Writer::with_capacity(128 + blocks + votes * 200);
     w.bytes(&encode_safety(safety));
     w.u32(pending.len() as u32);
     for (block, certificate) in pending {
@@ -285,7 +298,27 @@ pub fn encode_safety_record(
         certificate.encode(&mut w);
     }
     w.option(locked_block, |w, b| b.encode(w));
+    w.list(&recovery.own_votes, |w, v| v.encode(w));
+    w.option(recovery.lock_proof.as_ref(), |w, p| {
+        w.u32(p.round);
+        p.block.encode(w);
+        w.list(&p.prevotes, |w, v| v.encode(w));
+    });
     w.into_bytes()
+}
+
+fn decode_recovery(r: &mut Reader<'_>) -> Result<Recovery, DecodeError> {
+    let votes = |r: &mut Reader<'_>| r.list("votes", MAX_RECOVERY_VOTES, 100, SignedVote::decode);
+    Ok(Recovery {
+        own_votes: votes(r)?,
+        lock_proof: r.option("lock proof", |r| {
+            Ok(LockProof {
+                round: r.u32()?,
+                block: Hash::decode(r)?,
+                prevotes: votes(r)?,
+            })
+        })?,
+    })
 }
 
 pub fn decode_safety_record(bytes: &[u8]) -> Result<SafetyRecord, StoreError> {
@@ -303,13 +336,18 @@ pub fn decode_safety_record(bytes: &[u8]) -> Result<SafetyRecord, StoreError> {
             0 => None,
             _ => r.option("locked block", Block::decode)?,
         };
+        let recovery = match r.remaining() {
+            0 => Recovery::default(),
+            _ => decode_recovery(r)?,
+        };
         r.finish()?;
-        Ok((safety, locked_block, pending))
+        Ok((safety, recovery, locked_block, pending))
     };
-    let (safety, locked_block, pending) =
+    let (safety, recovery, locked_block, pending) =
         read(&mut Reader::new(bytes)).map_err(|e| corrupt("safety record", e))?;
     Ok(SafetyRecord {
         safety: decode_safety(&safety)?,
+        recovery,
         locked_block,
         pending,
     })
@@ -323,11 +361,12 @@ pub fn decode_pending(r: &mut Reader<'_>) -> Result<(Block, CommitCertificate), 
 
 #[cfg(test)]
 mod tests {
-    use vellum_consensus::{SafetyState, SignedPosition, Step};
+    use vellum_consensus::{Recovery, SafetyState, SignedPosition, Step};
     use vellum_protocol::Hash;
 
     use super::{decode_safety_record, encode_safety_record};
     use crate::store::suite::chain::TestChain;
+    use crate::store::suite::recovery_locked_on;
 
     fn state(height: u64, step: Step) -> SafetyState {
         SafetyState {
@@ -342,25 +381,34 @@ mod tests {
     }
 
     #[test]
-    fn a_record_of_an_earlier_version_reads_with_no_locked_block() {
+    fn records_of_earlier_versions_read_with_what_they_lack_as_none() {
         let mut chain = TestChain::new("safety-record", 5);
         let first = chain.mixed_block();
         let locked = chain.mixed_block();
         let pending = [(&first.block, &first.certificate)];
-        let current =
-            encode_safety_record(&state(2, Step::Precommit), Some(&locked.block), &pending);
+        let recovery = recovery_locked_on(locked.block.hash());
+        let safety = state(2, Step::Precommit);
+        let current = encode_safety_record(&safety, &recovery, Some(&locked.block), &pending);
         let decoded = decode_safety_record(&current).unwrap();
+        assert_eq!(decoded.recovery, recovery);
         assert_eq!(decoded.locked_block, Some(locked.block.clone()));
         assert_eq!(decoded.pending.len(), 1);
-        // Earlier versions ended after the pending blocks: the same bytes without the last field.
-        let earlier = encode_safety_record(&state(2, Step::Precommit), None, &pending);
-        let earlier = &earlier[..earlier.len() - 1];
-        let decoded = decode_safety_record(earlier).unwrap();
-        assert_eq!(decoded.locked_block, None);
+        // The previous version ended after the locked block: the same bytes without the
+        // recovery (an empty list and a none, five bytes).
+        let none = Recovery::default();
+        let previous = encode_safety_record(&safety, &none, Some(&locked.block), &pending);
+        let decoded = decode_safety_record(&previous[..previous.len() - 5]).unwrap();
+        assert_eq!(decoded.recovery, none);
+        assert_eq!(decoded.locked_block, Some(locked.block.clone()));
+        // The one before ended after the pending blocks.
+        let earliest = encode_safety_record(&safety, &none, None, &pending);
+        let decoded = decode_safety_record(&earliest[..earliest.len() - 6]).unwrap();
+        assert_eq!((decoded.recovery, decoded.locked_block), (none, None));
         assert_eq!(decoded.pending, vec![(first.block, first.certificate)]);
-        // Anything but a well-formed option after them is refused.
-        let mut torn = current.clone();
-        torn.truncate(current.len() - 10);
-        assert!(decode_safety_record(&torn).is_err());
+        // Anything but well-formed fields after them is refused.
+        for cut in [3, 10, 200] {
+            let torn = &current[..current.len() - cut];
+            assert!(decode_safety_record(torn).is_err(), "cut {cut}");
+        }
     }
 }

@@ -5,10 +5,11 @@
 //! Rule: a committed block is written as ONE atomic, synced batch ([`Store::commit_block`]):
 //! after a crash the store holds either everything that block brought or none of it, and the
 //! state it reloads is always the state after its latest block. The safety state is written
-//! synced too, before the vote it covers leaves the process, as one record with the body of the
-//! block it is locked on and the decided blocks not yet durable ([`SafetyRecord`]): `RocksStore` keeps it in two small files of its
-//! own ([`SafetyFile`]), so a signature does not wait behind a block's batch; [`MemoryStore`]
-//! keeps it in the `wal` column.
+//! synced too, before the vote it covers leaves the process, as one record with the core's
+//! recovery (its own last votes and its lock's proof), the body of the block it is locked on
+//! and the decided blocks not yet durable ([`SafetyRecord`]): `RocksStore` keeps it in two
+//! small files of its own ([`SafetyFile`]), so a signature does not wait behind a block's
+//! batch; [`MemoryStore`] keeps it in the `wal` column.
 //!
 //! [`Store`] is implemented once (in `columns.rs`) over ordered key-value columns
 //! ([`ColumnStore`]); [`MemoryStore`] (tests, tools) and `RocksStore` (feature `rocksdb`) only
@@ -50,7 +51,7 @@ pub mod suite;
 use std::fmt;
 use std::path::PathBuf;
 
-use vellum_consensus::SafetyState;
+use vellum_consensus::{Recovery, SafetyState};
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState, Receipt, SignedTransaction};
 
 pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role, entries_of};
@@ -160,18 +161,20 @@ pub trait Store: Send + Sync {
 
     /// Persists the consensus safety state, synced: durable when this returns.
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError>;
-    /// [`Store::save_safety`] together with the body of the block the state is locked on
-    /// ([`Store::locked_block`]) and decided blocks not yet committed to the store (each with
-    /// its certificate), in one synced write: a node that restarts commits them first
-    /// ([`Store::pending_blocks`]). A committed block is pending no more.
+    /// [`Store::save_safety`] together with the core's recovery, the body of the block the
+    /// state is locked on and decided blocks not yet committed to the store (each with its
+    /// certificate), in one synced write ([`Store::safety_record`]): a node that restarts
+    /// commits the pending blocks first ([`Store::pending_blocks`]). A committed block is
+    /// pending no more.
     fn save_safety_with(
         &self,
         safety: &SafetyState,
+        recovery: &Recovery,
         locked_block: Option<&Block>,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError>;
-    /// The locked block's body last saved with the safety state, if any.
-    fn locked_block(&self) -> Result<Option<Block>, StoreError>;
+    /// Everything last saved with the safety state; `None` if nothing ever was.
+    fn safety_record(&self) -> Result<Option<SafetyRecord>, StoreError>;
     /// Decided blocks saved with the safety state above `height`, in height order.
     fn pending_blocks(&self, height: u64) -> Result<Vec<(Block, CommitCertificate)>, StoreError>;
     /// Removes pending copies of blocks up to `height` (already stored).

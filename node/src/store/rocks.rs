@@ -104,8 +104,12 @@ impl RocksStore {
             Ok(())
         })?;
         let refs: Vec<_> = pending.iter().map(|(b, c)| (b, c)).collect();
-        self.safety
-            .save(&layout::encode_safety_record(&safety, None, &refs))?;
+        self.safety.save(&layout::encode_safety_record(
+            &safety,
+            &Default::default(),
+            None,
+            &refs,
+        ))?;
         tracing::info!(
             pending_blocks = pending.len(),
             "moved the safety state from the store's wal column into its own files"

@@ -26,7 +26,12 @@ impl Records for SafetyFile {
         safety: &SafetyState,
         pending: &[(&Block, &CommitCertificate)],
     ) -> Result<(), StoreError> {
-        self.save(&encode_safety_record(safety, None, pending))
+        self.save(&encode_safety_record(
+            safety,
+            &Default::default(),
+            None,
+            pending,
+        ))
     }
     fn record(&self) -> Result<Option<SafetyRecord>, StoreError> {
         let bytes = self.load()?;
@@ -49,6 +54,7 @@ fn state(height: u64, step: Step) -> SafetyState {
 fn only(safety: SafetyState) -> Option<SafetyRecord> {
     Some(SafetyRecord {
         safety,
+        recovery: Default::default(),
         locked_block: None,
         pending: Vec::new(),
     })

@@ -7,8 +7,8 @@
 
 pub mod chain;
 
-use vellum_consensus::{SafetyState, SignedPosition, Step};
-use vellum_protocol::{Address, Hash};
+use vellum_consensus::{LockProof, Recovery, SafetyState, SignedPosition, Step};
+use vellum_protocol::{Address, Hash, Keypair, Vote, VoteKind};
 
 use self::chain::{Committed, TestChain, address};
 use super::history::entries_of;
@@ -305,16 +305,19 @@ pub fn pending_and_locked_blocks_ride_with_the_safety_state<S: Store>(open: &dyn
     let second = chain.mixed_block();
     let locked = chain.mixed_block();
     let safety = SafetyState::default();
+    let recovery = recovery_locked_on(locked.block.hash());
     let pending = [
         (&first.block, &first.certificate),
         (&second.block, &second.certificate),
     ];
     store
-        .save_safety_with(&safety, Some(&locked.block), &pending)
+        .save_safety_with(&safety, &recovery, Some(&locked.block), &pending)
         .unwrap();
     drop(store);
     let store = open();
-    assert_eq!(store.locked_block().unwrap(), Some(locked.block.clone()));
+    let record = store.safety_record().unwrap().unwrap();
+    assert_eq!(record.locked_block, Some(locked.block.clone()));
+    assert_eq!(record.recovery, recovery);
     let found = store.pending_blocks(0).unwrap();
     assert_eq!(found.len(), 2);
     assert_eq!(
@@ -336,8 +339,37 @@ pub fn pending_and_locked_blocks_ride_with_the_safety_state<S: Store>(open: &dyn
     store.forget_pending(2).unwrap();
     assert!(store.pending_blocks(0).unwrap().is_empty());
     assert_eq!(store.load_safety().unwrap(), Some(safety));
-    // The locked block's body stays until a save leaves it out.
-    assert_eq!(store.locked_block().unwrap(), Some(locked.block));
+    // The locked block's body and the recovery stay until a save leaves them out.
+    let record = store.safety_record().unwrap().unwrap();
+    assert_eq!(record.locked_block, Some(locked.block));
+    assert_eq!(record.recovery, recovery);
     store.save_safety(&safety).unwrap();
-    assert_eq!(store.locked_block().unwrap(), None);
+    let record = store.safety_record().unwrap().unwrap();
+    assert_eq!(
+        (record.locked_block, record.recovery),
+        (None, Recovery::default())
+    );
+}
+
+/// A recovery with one own vote and a proof of lock on `block` of three prevotes.
+pub fn recovery_locked_on(block: Hash) -> Recovery {
+    let keys: Vec<Keypair> = (1..=3u8).map(|i| Keypair::from_seed(&[i; 32])).collect();
+    let vote = |k: &Keypair, kind| {
+        Vote {
+            kind,
+            height: 3,
+            round: 1,
+            block: Some(block),
+            validator: k.public(),
+        }
+        .sign("suite-pending", k)
+    };
+    Recovery {
+        own_votes: vec![vote(&keys[0], VoteKind::Precommit)],
+        lock_proof: Some(LockProof {
+            round: 1,
+            block,
+            prevotes: keys.iter().map(|k| vote(k, VoteKind::Prevote)).collect(),
+        }),
+    }
 }
