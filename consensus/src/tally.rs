@@ -244,6 +244,27 @@ impl VoteTally {
         })
     }
 
+    /// Every vote of `kind` in `round`, equivocations included.
+    pub fn votes_of(&self, round: Round, kind: VoteKind) -> Vec<SignedVote> {
+        self.rounds.get(&round).map_or_else(Vec::new, |r| {
+            let set = r.of(kind);
+            set.first
+                .values()
+                .chain(set.conflicting.values().flatten())
+                .copied()
+                .collect()
+        })
+    }
+
+    /// The latest round below `round` in which 2f+1 of the power precommitted (anything).
+    pub fn latest_precommit_quorum_below(&self, round: Round) -> Option<Round> {
+        self.rounds
+            .range(..round)
+            .rev()
+            .find(|(_, r)| self.validators.is_quorum(r.precommits.total_power))
+            .map(|(r, _)| *r)
+    }
+
     /// Rounds where 2f+1 precommitted a block, with that block, lowest round first.
     pub fn commit_quorums(&self) -> impl Iterator<Item = (Round, Hash)> + '_ {
         self.commits.iter().copied()

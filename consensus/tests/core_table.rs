@@ -1117,6 +1117,39 @@ fn a_validator_restarted_after_proposing_stays_in_its_round_and_may_still_vote()
 }
 
 #[test]
+fn a_node_that_left_a_round_relays_the_precommits_that_ended_it() {
+    let net = Net::new(4);
+    let me = net.follower();
+    let mut node = net.node(me);
+    node.start(&net, 1);
+    node.timeout(1, 0, Step::Propose);
+    node.timeout(1, 0, Step::Prevote);
+    // Its own nil precommit and two others' end round 0 (line 47); one of them may have been
+    // sent to this node alone.
+    let others: Vec<SignedVote> = net
+        .others(me, 2)
+        .iter()
+        .map(|i| net.vote(*i, VoteKind::Precommit, 1, 0, None))
+        .collect();
+    let out = node.votes(others.clone());
+    assert!(
+        timeouts(&out)
+            .iter()
+            .any(|(t, _)| t.step == Step::Precommit)
+    );
+    node.timeout(1, 0, Step::Precommit);
+    assert_eq!(node.core.round(), 1);
+    // Each heartbeat of round 1 relays them: a peer still in round 0 may lack one for ever.
+    let out = node.timeout(1, 1, Step::Propose);
+    for v in &others {
+        assert!(
+            out.contains(&Output::BroadcastVote(*v)),
+            "{v:?} not relayed"
+        );
+    }
+}
+
+#[test]
 fn an_observer_follows_and_commits_without_signing() {
     let net = Net::new(4);
     let mut node = net.node_with(None, SafetyState::default(), config());

@@ -149,6 +149,13 @@ fn scenarios() -> Vec<Scenario> {
         list.push(s);
     }
 
+    // Votes for everything but sends each round's votes to one peer only: an honest node can
+    // end a round on a quorum the others lack, and only relaying it lets them follow (stalled
+    // 3 of 600 seeds before precommit quorums were relayed).
+    let mut s = with_byzantine("four-whispers-to-one", 4, &[Behaviour::WhispersToOne]);
+    s.link = very_lossy();
+    list.push(s);
+
     let mut s = with_byzantine(
         "seven-two-byzantine-partition",
         7,

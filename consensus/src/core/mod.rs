@@ -13,7 +13,8 @@
 //!   `Output::RequestBlock` cannot stall the round;
 //! - a timeout of the current (height, round) re-broadcasts the node's own signed messages of
 //!   the round (stored copies, not re-signed) and is scheduled again while the round lasts, so
-//!   lossy links heal;
+//!   lossy links heal; it also relays the 2f+1 precommits that ended the round before, which a
+//!   peer still there may lack for ever (the paper's gossip relays everything received);
 //! - a proposal with a proof of lock (round `vr`) goes out with the 2f+1 prevotes of `vr` this
 //!   node holds, and a timeout relays them again: a node that lost them could never accept
 //!   the proposal (line 28), and without them locked and unlocked nodes can stall each other;

@@ -335,6 +335,23 @@ impl Ctx<'_> {
         if let Some(p) = self.hs.proposals.get(&self.hs.round).map(|p| p.proposal) {
             self.relay_proof_of_lock(p.block, p.pol_round);
         }
+        self.relay_round_change();
+    }
+
+    /// Relays the 2f+1 precommits that ended the latest round before this one (others' signed
+    /// votes, as they are). A peer still in that round may lack one of them for ever: its
+    /// sender may have sent it to this node alone and failed since, and without it the peer can
+    /// neither end the round (line 47) nor follow this node (line 55 needs f+1 in a higher
+    /// round). The paper's gossip assumes every correct process relays what it received;
+    /// Tendermint's vote gossip sends a peer in an older round that round's precommits.
+    fn relay_round_change(&mut self) {
+        let tally = &self.hs.tally;
+        let Some(ended) = tally.latest_precommit_quorum_below(self.hs.round) else {
+            return;
+        };
+        for v in tally.votes_of(ended, VoteKind::Precommit) {
+            self.out.push(Output::BroadcastVote(v));
+        }
     }
 
     /// Relays the 2f+1 prevotes of round `pol_round` for `block` held here (others' signed

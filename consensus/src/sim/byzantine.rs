@@ -27,6 +27,9 @@ pub enum Behaviour {
     Silent,
     /// Prevotes and precommits every proposal it sees, in every round.
     VotesForEverything,
+    /// Like `VotesForEverything`, but sends each round's votes to one peer only (a different
+    /// one each round): honest nodes end up holding quorums the others lack.
+    WhispersToOne,
 }
 
 impl Behaviour {
@@ -38,6 +41,7 @@ impl Behaviour {
             Behaviour::InvalidBlockProposer => "invalid-block-proposer",
             Behaviour::Silent => "silent",
             Behaviour::VotesForEverything => "votes-for-everything",
+            Behaviour::WhispersToOne => "whispers-to-one",
         }
     }
 }

@@ -122,7 +122,7 @@ impl SimNode {
     pub fn start(&mut self, now_ms: u64) -> Vec<Effect> {
         if matches!(
             self.behaviour,
-            Behaviour::Silent | Behaviour::VotesForEverything
+            Behaviour::Silent | Behaviour::VotesForEverything | Behaviour::WhispersToOne
         ) {
             return Vec::new();
         }
@@ -158,6 +158,16 @@ impl SimNode {
                 return byzantine::vote_for(&self.key, &p)
                     .into_iter()
                     .flat_map(|m| self.broadcast(m))
+                    .collect();
+            }
+            Behaviour::WhispersToOne => {
+                let NetMessage::Proposal(p, _) = msg else {
+                    return Vec::new();
+                };
+                let to = self.peers[p.proposal.round as usize % self.peers.len()];
+                return byzantine::vote_for(&self.key, &p)
+                    .into_iter()
+                    .map(|msg| Effect::Send { to, msg })
                     .collect();
             }
             _ => {}
