@@ -318,9 +318,10 @@ impl Ctx<'_> {
         }
     }
 
-    /// Sends this round's own signed messages again, and the proof of lock of this round's
-    /// proposal: nodes that lost those prevotes could otherwise never accept it (line 28), and
-    /// nobody sends a past round's votes again by themselves.
+    /// Sends this round's own signed messages again, the proof of lock of this round's
+    /// proposal (nodes that lost those prevotes could otherwise never accept it, line 28, and
+    /// nobody sends a past round's votes again by themselves), and the precommits that ended
+    /// the round before.
     fn rebroadcast(&mut self) {
         let own = &self.hs.own;
         if let Some(p) = own.proposal {
