@@ -425,6 +425,29 @@ mod tests {
     }
 
     #[test]
+    fn the_latest_round_ended_by_precommits_is_found_with_all_its_votes() {
+        let k = keys();
+        let mut t = tally(&k);
+        let (a, b) = (Some(Hash([1; 32])), Some(Hash([2; 32])));
+        // Round 1 ends on mixed precommits, round 3 on two (no quorum), round 2 has none.
+        for (key, block) in k[..3].iter().zip([a, None, b]) {
+            t.add_vote(vote(key, VoteKind::Precommit, 1, block));
+        }
+        for key in &k[..2] {
+            t.add_vote(vote(key, VoteKind::Precommit, 3, a));
+        }
+        t.add_vote(vote(&k[3], VoteKind::Prevote, 3, a));
+        assert_eq!(t.latest_precommit_quorum_below(5), Some(1));
+        assert_eq!(t.latest_precommit_quorum_below(1), None);
+        // An equivocation in round 1 is relayed too: each value counts on its own.
+        t.add_vote(vote(&k[0], VoteKind::Precommit, 1, None));
+        let votes = t.votes_of(1, VoteKind::Precommit);
+        assert_eq!(votes.len(), 4);
+        assert!(votes.iter().all(|v| v.vote.round == 1));
+        assert!(t.votes_of(2, VoteKind::Precommit).is_empty());
+    }
+
+    #[test]
     fn votes_of_strangers_or_other_heights_are_not_counted() {
         let k = keys();
         let mut t = tally(&k);
