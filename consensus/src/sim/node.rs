@@ -322,7 +322,8 @@ impl SimNode {
                 effects.push(Effect::Timer { at_ms, timeout });
             }
             Output::RequestBlock { height, round } => {
-                // Locked (only after a restart): the locked block again, as the node does.
+                // Locked (only after a restart without the lock's proof): the locked block
+                // again, as the node does.
                 let locked = self.core.locked().map(|(_, hash)| hash);
                 let hash = match locked.filter(|h| self.validate(*h) == Some(true)) {
                     Some(hash) => hash,

@@ -577,10 +577,11 @@ impl Driver {
     }
 
     /// The block the core is locked on, when this node holds it and it is valid. The core asks
-    /// for a block while locked only after a restart (otherwise it proposes its valid value,
-    /// which is never older than the lock): proposing the locked block, the other validators
-    /// locked on it can vote for it (paper line 23), where a new block would leave them voting
-    /// nil forever had they all lost its body.
+    /// for a block while locked only after a restart from a record without the lock's proof
+    /// (an earlier version's; otherwise it proposes its valid value, which is never older than
+    /// the lock): proposing the locked block, the other validators locked on it can vote for it
+    /// (paper line 23), where a new block would leave them voting nil forever had they all lost
+    /// its body.
     fn locked_to_propose(&mut self) -> Option<Hash> {
         let (_, hash) = self.core.locked()?;
         self.validate(hash).then_some(hash)
