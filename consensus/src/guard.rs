@@ -62,14 +62,10 @@ impl SafetyGuard {
         if vote.validator != self.key.public() {
             return Err(GuardError::WrongSigner(vote.validator));
         }
-        let step = match vote.kind {
-            VoteKind::Prevote => Step::Prevote,
-            VoteKind::Precommit => Step::Precommit,
-        };
         self.advance(SignedPosition {
             height: vote.height,
             round: vote.round,
-            step,
+            step: vote.kind.into(),
             block: vote.block,
         })?;
         if let (VoteKind::Precommit, Some(block)) = (vote.kind, vote.block) {

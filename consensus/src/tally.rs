@@ -231,28 +231,24 @@ impl VoteTally {
         self.validators.is_quorum(self.power_any(round, kind))
     }
 
-    /// The first votes of `kind` for `block` in `round`, e.g. to build a certificate.
+    /// The votes of `kind` for `block` in `round` (an equivocator's for each value it signed),
+    /// e.g. to build a certificate.
     pub fn votes_for(&self, round: Round, kind: VoteKind, block: Option<Hash>) -> Vec<SignedVote> {
-        self.rounds.get(&round).map_or_else(Vec::new, |r| {
-            let set = r.of(kind);
-            set.first
-                .values()
-                .chain(set.conflicting.values().flatten())
-                .filter(|v| v.vote.block == block)
-                .copied()
-                .collect()
-        })
+        self.iter_votes(round, kind)
+            .filter(|v| v.vote.block == block)
+            .copied()
+            .collect()
     }
 
     /// Every vote of `kind` in `round`, equivocations included.
     pub fn votes_of(&self, round: Round, kind: VoteKind) -> Vec<SignedVote> {
-        self.rounds.get(&round).map_or_else(Vec::new, |r| {
+        self.iter_votes(round, kind).copied().collect()
+    }
+
+    fn iter_votes(&self, round: Round, kind: VoteKind) -> impl Iterator<Item = &SignedVote> {
+        self.rounds.get(&round).into_iter().flat_map(move |r| {
             let set = r.of(kind);
-            set.first
-                .values()
-                .chain(set.conflicting.values().flatten())
-                .copied()
-                .collect()
+            set.first.values().chain(set.conflicting.values().flatten())
         })
     }
 

@@ -6,7 +6,7 @@
 //! signed: a validator that restarts can never sign a conflicting message.
 
 use vellum_protocol::{
-    CommitCertificate, Hash, PublicKey, SignedProposal, SignedVote, ValidatorSet,
+    CommitCertificate, Hash, PublicKey, SignedProposal, SignedVote, ValidatorSet, VoteKind,
 };
 
 /// Heights start at 1 (the first block); rounds at 0.
@@ -19,6 +19,16 @@ pub enum Step {
     Propose,
     Prevote,
     Precommit,
+}
+
+impl From<VoteKind> for Step {
+    /// The step a vote of this kind is signed in.
+    fn from(kind: VoteKind) -> Step {
+        match kind {
+            VoteKind::Prevote => Step::Prevote,
+            VoteKind::Precommit => Step::Precommit,
+        }
+    }
 }
 
 /// A timeout the core asked for; the host feeds it back as [`Input::Timeout`] when it fires.

@@ -16,16 +16,7 @@ fn lock_breaking_scenario(ignore_lock: bool) -> Scenario {
         jitter_ms: 20,
         loss_per_mille: 150,
     };
-    s.partitions = (0..20u64)
-        .map(|k| {
-            let alone = (k % 3) as usize;
-            Partition {
-                from_ms: k * 200 + 100,
-                heal_ms: k * 200 + 200,
-                groups: vec![vec![alone, 3], vec![(alone + 1) % 3, (alone + 2) % 3, 3]],
-            }
-        })
-        .collect();
+    s.partitions = Partition::flapping(20);
     s.target_height = 12;
     s.liveness_bound_ms = 20_000;
     s.faults = FaultInjection { ignore_lock };

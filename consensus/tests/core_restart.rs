@@ -10,6 +10,20 @@ use vellum_consensus::{
 };
 use vellum_protocol::{Vote, VoteKind};
 
+/// The safety state of a validator whose last signature was for `B` at `(1, round, step)`:
+/// locked on `B` if that was a precommit, as its guard records.
+fn signed_b(round: u32, step: Step) -> SafetyState {
+    SafetyState {
+        last_signed: Some(SignedPosition {
+            height: 1,
+            round,
+            step,
+            block: Some(B),
+        }),
+        locked: (step == Step::Precommit).then_some((round, B)),
+    }
+}
+
 /// The safety state and recovery of the last `PersistSafety` in `out`.
 fn persisted(out: &[Output]) -> (SafetyState, Recovery) {
     out.iter()
@@ -66,15 +80,7 @@ fn a_restarted_validator_refuses_to_vote_differently() {
 fn a_restarted_validator_stays_in_its_round_and_leaves_it_on_its_own_timeouts() {
     let net = Net::new(4);
     let me = net.follower();
-    let safety = SafetyState {
-        last_signed: Some(SignedPosition {
-            height: 1,
-            round: 2,
-            step: Step::Precommit,
-            block: Some(B),
-        }),
-        locked: Some((2, B)),
-    };
+    let safety = signed_b(2, Step::Precommit);
     let mut node = net.node_with(Some(me), safety, config());
     let out = node.start(&net, 1);
     let precommit = Vote {
@@ -119,15 +125,7 @@ fn a_restarted_validator_stays_in_its_round_and_leaves_it_on_its_own_timeouts() 
 fn a_validator_restarted_after_prevoting_signs_both_votes_of_its_round_before_leaving_it() {
     let net = Net::new(4);
     let me = net.follower();
-    let safety = SafetyState {
-        last_signed: Some(SignedPosition {
-            height: 1,
-            round: 1,
-            step: Step::Prevote,
-            block: Some(B),
-        }),
-        locked: None,
-    };
+    let safety = signed_b(1, Step::Prevote);
     let mut node = net.node_with(Some(me), safety, config());
     let out = node.start(&net, 1);
     assert_eq!(sent(&out, VoteKind::Prevote), vec![Some(B)]);
@@ -148,15 +146,7 @@ fn a_validator_restarted_after_prevoting_signs_both_votes_of_its_round_before_le
 
 /// Node `me` locked on `B` in round 2 of height 1 and precommitted it; the recovery it saved.
 fn locked_in_round_2(net: &Net, me: usize) -> (SafetyState, Recovery) {
-    let safety = SafetyState {
-        last_signed: Some(SignedPosition {
-            height: 1,
-            round: 2,
-            step: Step::Precommit,
-            block: Some(B),
-        }),
-        locked: Some((2, B)),
-    };
+    let safety = signed_b(2, Step::Precommit);
     let mut prevoters = vec![me];
     prevoters.extend(net.others(me, 2));
     let recovery = Recovery {
@@ -270,19 +260,13 @@ fn a_restarted_validator_proposes_its_locked_block_with_the_recovered_proof_of_l
 fn a_restarted_validator_ignores_recovered_votes_it_did_not_sign_or_beyond_its_safety_state() {
     let net = Net::new(4);
     let me = net.follower();
-    let (mut safety, mut recovery) = locked_in_round_2(&net, me);
+    let (_, mut recovery) = locked_in_round_2(&net, me);
     let peer = net.others(me, 1)[0];
     recovery
         .own_votes
         .push(net.vote(peer, VoteKind::Precommit, 1, 2, Some(B)));
     // The safety state says it signed up to its prevote: the saved precommit is not its.
-    safety.last_signed = Some(SignedPosition {
-        height: 1,
-        round: 2,
-        step: Step::Prevote,
-        block: Some(B),
-    });
-    safety.locked = None;
+    let safety = signed_b(2, Step::Prevote);
     let mut node = net.node_with(Some(me), safety, config());
     node.core.recover(recovery);
     let out = node.start(&net, 1);
@@ -306,15 +290,7 @@ fn a_restarted_validator_ignores_recovered_votes_it_did_not_sign_or_beyond_its_s
 fn a_validator_restarted_after_proposing_stays_in_its_round_and_may_still_vote() {
     let net = Net::new(4);
     let me = net.proposer_index(1, 2);
-    let safety = SafetyState {
-        last_signed: Some(SignedPosition {
-            height: 1,
-            round: 2,
-            step: Step::Propose,
-            block: Some(B),
-        }),
-        locked: None,
-    };
+    let safety = signed_b(2, Step::Propose);
     let mut node = net.node_with(Some(me), safety, config());
     let out = node.start(&net, 1);
     assert!(sent_votes(&out).is_empty());

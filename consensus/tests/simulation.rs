@@ -25,21 +25,6 @@ fn very_lossy() -> LinkModel {
     }
 }
 
-/// Ten short partitions, 100 ms every 200 ms, each isolating one of nodes 0-2 in turn, with
-/// node 3 on both sides.
-fn flapping_partitions() -> Vec<Partition> {
-    (0..10u64)
-        .map(|k| {
-            let alone = (k % 3) as usize;
-            Partition {
-                from_ms: k * 200 + 100,
-                heal_ms: k * 200 + 200,
-                groups: vec![vec![alone, 3], vec![(alone + 1) % 3, (alone + 2) % 3, 3]],
-            }
-        })
-        .collect()
-}
-
 fn with_byzantine(name: &'static str, n: usize, who: &[Behaviour]) -> Scenario {
     let mut s = Scenario::new(name, n);
     s.byzantine = who
@@ -117,7 +102,7 @@ fn scenarios() -> Vec<Scenario> {
         &[Behaviour::VotesForEverything],
     );
     s.link = very_lossy();
-    s.partitions = flapping_partitions();
+    s.partitions = Partition::flapping(10);
     s.crashes = [450, 1_150]
         .into_iter()
         .flat_map(|at_ms| {
@@ -189,7 +174,7 @@ fn scenarios() -> Vec<Scenario> {
         &[Behaviour::VotesForEverything],
     );
     s.link = very_lossy();
-    s.partitions = flapping_partitions();
+    s.partitions = Partition::flapping(10);
     list.push(s);
 
     // Validators change at height boundaries: node 4 joins, then node 0 leaves.

@@ -63,7 +63,7 @@ pub struct Core {
     behind_reported: Height,
     /// What the host kept beside the safety state, given back after a restart; used when the
     /// height of the last signature starts.
-    recovery: Option<Recovery>,
+    recovery: Recovery,
 }
 
 /// What the host said about a block (paper: `valid(v)`).
@@ -130,7 +130,7 @@ impl Core {
             next: Vec::new(),
             ahead: BTreeMap::new(),
             behind_reported: 0,
-            recovery: None,
+            recovery: Recovery::default(),
         }
     }
 
@@ -141,7 +141,7 @@ impl Core {
     /// that are not this node's, not of that height, beyond the last signed position or that
     /// do not verify are ignored, as is a proof of another lock.
     pub fn recover(&mut self, recovery: Recovery) {
-        self.recovery = Some(recovery);
+        self.recovery = recovery;
     }
 
     /// Feeds one input; returns what the host must do, in order.
@@ -295,8 +295,9 @@ impl Core {
             own: OwnMessages::default(),
         });
         self.ahead.retain(|_, h| *h > height);
-        let recovery = self.recovery.take().unwrap_or_default();
-        if let Some(last) = resume.and_then(|s| s.last_signed) {
+        let recovery = std::mem::take(&mut self.recovery);
+        let last = resume.and_then(|s| s.last_signed);
+        if let Some(last) = last {
             self.restore_own_votes(last, recovery.own_votes);
             if let Some(proof) = recovery.lock_proof
                 && locked == Some((proof.round, proof.block))
@@ -305,7 +306,7 @@ impl Core {
             }
         }
         if let Some(mut ctx) = self.ctx(now, out) {
-            match resume.and_then(|s| s.last_signed) {
+            match last {
                 Some(last) => ctx.resume_at(last),
                 None => ctx.start_round(round),
             }
@@ -336,7 +337,7 @@ impl Core {
         let mut own: Vec<SignedVote> = votes
             .into_iter()
             .filter(|v| {
-                let position = (v.vote.round, step_of(v.vote.kind));
+                let position = (v.vote.round, Step::from(v.vote.kind));
                 v.vote.validator == me
                     && v.vote.height == hs.height
                     && position <= (last.round, last.step)
@@ -413,14 +414,6 @@ impl Core {
             block: cert.block,
             certificate: cert,
         });
-    }
-}
-
-/// The step a vote of `kind` is signed in.
-fn step_of(kind: VoteKind) -> Step {
-    match kind {
-        VoteKind::Prevote => Step::Prevote,
-        VoteKind::Precommit => Step::Precommit,
     }
 }
 

@@ -35,6 +35,21 @@ pub struct Partition {
 }
 
 impl Partition {
+    /// `count` short partitions, 100 ms every 200 ms from 100 ms on, each isolating one of
+    /// nodes 0-2 in turn from the other two, with node 3 (a Byzantine node, say) on both sides.
+    pub fn flapping(count: u64) -> Vec<Partition> {
+        (0..count)
+            .map(|k| {
+                let alone = (k % 3) as usize;
+                Partition {
+                    from_ms: k * 200 + 100,
+                    heal_ms: k * 200 + 200,
+                    groups: vec![vec![alone, 3], vec![(alone + 1) % 3, (alone + 2) % 3, 3]],
+                }
+            })
+            .collect()
+    }
+
     fn separates(&self, a: NodeId, b: NodeId) -> bool {
         !self.groups.iter().any(|g| g.contains(&a) && g.contains(&b))
     }

@@ -219,10 +219,7 @@ pub fn assert_persisted_before_broadcast(out: &[Output]) {
             Output::BroadcastVote(v) => SignedPosition {
                 height: v.vote.height,
                 round: v.vote.round,
-                step: match v.vote.kind {
-                    VoteKind::Prevote => Step::Prevote,
-                    VoteKind::Precommit => Step::Precommit,
-                },
+                step: v.vote.kind.into(),
                 block: v.vote.block,
             },
             Output::BroadcastProposal(p) => SignedPosition {

@@ -1,9 +1,8 @@
 //! The consensus driver: the node's host of the pure core.
 //!
-//! It executes the core's outputs in order, as the simulator's host does: a `PersistSafety` (with
-//! the core's recovery and the locked block's body) is
-//! written (synced) to the store's write-ahead log before the broadcast that follows it; blocks
-//! are built from the mempool and validated with the ledger rule, reusing the mempool's
+//! It executes the core's outputs in order, as the simulator's host does: a `PersistSafety`
+//! (with the core's recovery and the locked block's body) is written, synced, to the store's
+//! safety record before the broadcast that follows it; blocks are built from the mempool and validated with the ledger rule, reusing the mempool's
 //! verified-signature cache and the precommits verified on arrival so no signature is checked
 //! twice; a commit moves the state and re-checks the mempool, and hands the block to the
 //! [`BlockWriter`], which stores it (on its own thread in a running node) and announces it.

@@ -361,24 +361,11 @@ pub fn decode_pending(r: &mut Reader<'_>) -> Result<(Block, CommitCertificate), 
 
 #[cfg(test)]
 mod tests {
-    use vellum_consensus::{Recovery, SafetyState, SignedPosition, Step};
-    use vellum_protocol::Hash;
+    use vellum_consensus::{Recovery, Step};
 
     use super::{decode_safety_record, encode_safety_record};
     use crate::store::suite::chain::TestChain;
-    use crate::store::suite::recovery_locked_on;
-
-    fn state(height: u64, step: Step) -> SafetyState {
-        SafetyState {
-            last_signed: Some(SignedPosition {
-                height,
-                round: 0,
-                step,
-                block: Some(Hash([height as u8; 32])),
-            }),
-            locked: None,
-        }
-    }
+    use crate::store::suite::{recovery_locked_on, signed_state};
 
     #[test]
     fn records_of_earlier_versions_read_with_what_they_lack_as_none() {
@@ -387,7 +374,7 @@ mod tests {
         let locked = chain.mixed_block();
         let pending = [(&first.block, &first.certificate)];
         let recovery = recovery_locked_on(locked.block.hash());
-        let safety = state(2, Step::Precommit);
+        let safety = signed_state(2, Step::Precommit);
         let current = encode_safety_record(&safety, &recovery, Some(&locked.block), &pending);
         let decoded = decode_safety_record(&current).unwrap();
         assert_eq!(decoded.recovery, recovery);

@@ -1,14 +1,13 @@
 //! The safety slots: what survives a reopen, a torn write and a corrupt slot.
 
-use vellum_consensus::{SafetyState, SignedPosition, Step};
-use vellum_protocol::Hash;
-
+use vellum_consensus::{SafetyState, Step};
 use vellum_protocol::{Block, CommitCertificate};
 
 use super::{SLOTS, SafetyFile};
 use crate::store::StoreError;
 use crate::store::layout::{SafetyRecord, decode_safety_record, encode_safety_record};
 use crate::store::suite::chain::TestChain;
+use crate::store::suite::signed_state;
 
 /// The slots hold the store's safety records: saved and read back through their encoding.
 trait Records {
@@ -39,18 +38,6 @@ impl Records for SafetyFile {
     }
 }
 
-fn state(height: u64, step: Step) -> SafetyState {
-    SafetyState {
-        last_signed: Some(SignedPosition {
-            height,
-            round: 0,
-            step,
-            block: Some(Hash([height as u8; 32])),
-        }),
-        locked: None,
-    }
-}
-
 fn only(safety: SafetyState) -> Option<SafetyRecord> {
     Some(SafetyRecord {
         safety,
@@ -72,7 +59,7 @@ fn the_last_save_wins_across_reopens_whichever_slot_it_went_to() {
     assert!(!file.has_record());
     assert_eq!(file.record().unwrap(), None);
     for height in 1..=5 {
-        let s = state(height, Step::Prevote);
+        let s = signed_state(height, Step::Prevote);
         file.save_record(&s, &[]).unwrap();
         assert_eq!(file.record().unwrap(), only(s));
         let reopened = SafetyFile::open(dir.path()).unwrap();
@@ -88,20 +75,23 @@ fn the_last_save_wins_across_reopens_whichever_slot_it_went_to() {
 fn a_torn_newest_slot_falls_back_to_the_record_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    file.save_record(&state(1, Step::Prevote), &[]).unwrap();
-    file.save_record(&state(1, Step::Precommit), &[]).unwrap();
+    file.save_record(&signed_state(1, Step::Prevote), &[])
+        .unwrap();
+    file.save_record(&signed_state(1, Step::Precommit), &[])
+        .unwrap();
     drop(file);
     // A crash in the middle of the second save: its slot holds only part of the record.
     let newest = slot_of(dir.path(), 2);
     let bytes = std::fs::read(&newest).unwrap();
     std::fs::write(&newest, &bytes[..bytes.len() - 7]).unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    assert_eq!(file.record().unwrap(), only(state(1, Step::Prevote)));
+    assert_eq!(file.record().unwrap(), only(signed_state(1, Step::Prevote)));
     // The next save overwrites the torn slot, not the record it fell back to.
-    file.save_record(&state(2, Step::Prevote), &[]).unwrap();
+    file.save_record(&signed_state(2, Step::Prevote), &[])
+        .unwrap();
     assert_eq!(
         SafetyFile::open(dir.path()).unwrap().record().unwrap(),
-        only(state(2, Step::Prevote))
+        only(signed_state(2, Step::Prevote))
     );
     assert!(std::fs::read(slot_of(dir.path(), 1)).unwrap().len() > 16);
 }
@@ -113,16 +103,19 @@ fn a_torn_first_save_holds_nothing() {
     std::fs::write(slot_of(dir.path(), 1), b"VSS1\0\0").unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
     assert_eq!(file.record().unwrap(), None);
-    file.save_record(&state(1, Step::Prevote), &[]).unwrap();
-    assert_eq!(file.record().unwrap(), only(state(1, Step::Prevote)));
+    file.save_record(&signed_state(1, Step::Prevote), &[])
+        .unwrap();
+    assert_eq!(file.record().unwrap(), only(signed_state(1, Step::Prevote)));
 }
 
 #[test]
 fn two_slots_that_both_fail_their_check_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = SafetyFile::open(dir.path()).unwrap();
-    file.save_record(&state(1, Step::Prevote), &[]).unwrap();
-    file.save_record(&state(1, Step::Precommit), &[]).unwrap();
+    file.save_record(&signed_state(1, Step::Prevote), &[])
+        .unwrap();
+    file.save_record(&signed_state(1, Step::Precommit), &[])
+        .unwrap();
     drop(file);
     for seq in [1, 2] {
         let path = slot_of(dir.path(), seq);
@@ -146,7 +139,7 @@ fn a_short_record_over_a_long_one_reads_back_alone() {
         (&first.block, &first.certificate),
         (&second.block, &second.certificate),
     ];
-    file.save_record(&state(3, Step::Propose), &pending)
+    file.save_record(&signed_state(3, Step::Propose), &pending)
         .unwrap();
     let record = SafetyFile::open(dir.path())
         .unwrap()
@@ -161,10 +154,12 @@ fn a_short_record_over_a_long_one_reads_back_alone() {
         ]
     );
     // Saves three and four reuse the slots of one and two, each shorter than before.
-    file.save_record(&state(3, Step::Prevote), &[]).unwrap();
-    file.save_record(&state(3, Step::Precommit), &[]).unwrap();
+    file.save_record(&signed_state(3, Step::Prevote), &[])
+        .unwrap();
+    file.save_record(&signed_state(3, Step::Precommit), &[])
+        .unwrap();
     assert_eq!(
         SafetyFile::open(dir.path()).unwrap().record().unwrap(),
-        only(state(3, Step::Precommit))
+        only(signed_state(3, Step::Precommit))
     );
 }

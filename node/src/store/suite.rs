@@ -351,6 +351,19 @@ pub fn pending_and_locked_blocks_ride_with_the_safety_state<S: Store>(open: &dyn
     );
 }
 
+/// A safety state that signed at `(height, 0, step)` for a block named after the height.
+pub fn signed_state(height: u64, step: Step) -> SafetyState {
+    SafetyState {
+        last_signed: Some(SignedPosition {
+            height,
+            round: 0,
+            step,
+            block: Some(Hash([height as u8; 32])),
+        }),
+        locked: None,
+    }
+}
+
 /// A recovery with one own vote and a proof of lock on `block` of three prevotes.
 pub fn recovery_locked_on(block: Hash) -> Recovery {
     let keys: Vec<Keypair> = (1..=3u8).map(|i| Keypair::from_seed(&[i; 32])).collect();
