@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options, WriteBatch,
-    WriteOptions,
+    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
+    ReadOptions, WriteBatch, WriteOptions,
 };
 
 use super::layout::{self, Column, ColumnStore, Entry, Visitor, Write, WriteSet, corrupt};
@@ -37,6 +37,14 @@ impl fmt::Debug for RocksStore {
     }
 }
 
+/// Iteration in key order over every column, whatever its memtable ([`memtables`]: a column
+/// with a prefix extractor would otherwise iterate one prefix only).
+fn in_key_order() -> ReadOptions {
+    let mut options = ReadOptions::default();
+    options.set_total_order_seek(true);
+    options
+}
+
 fn io(e: rocksdb::Error) -> StoreError {
     StoreError::Io(e.into_string())
 }
@@ -54,11 +62,15 @@ impl RocksStore {
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         options.set_compression_type(DBCompressionType::Lz4);
-        let families = Column::ALL.map(|c| {
-            let mut cf = Options::default();
-            cf.set_compression_type(DBCompressionType::Lz4);
-            ColumnFamilyDescriptor::new(c.name(), cf)
-        });
+        // The hash memtables of `memtables` take one writer at a time, which the store's
+        // writer lock makes so anyway.
+        options.set_allow_concurrent_memtable_write(false);
+        let mut families = Vec::with_capacity(Column::ALL.len());
+        for column in Column::ALL {
+            let options =
+                memtables::column_options(column).map_err(|e| open_error(e.to_string()))?;
+            families.push(ColumnFamilyDescriptor::new(column.name(), options));
+        }
         let db = DB::open_cf_descriptors(&options, &path, families).map_err(|e| {
             let message = e.into_string();
             // "While lock file: DIR/LOCK: Resource temporarily unavailable", or "lock hold by
@@ -165,7 +177,7 @@ impl ColumnStore for RocksStore {
         below: &[u8],
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
-        let mut it = self.db.raw_iterator_cf(self.cf(column));
+        let mut it = self.db.raw_iterator_cf_opt(self.cf(column), in_key_order());
         it.seek_for_prev(below);
         if it.key() == Some(below) {
             it.prev();
@@ -183,7 +195,10 @@ impl ColumnStore for RocksStore {
     }
 
     fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError> {
-        for entry in self.db.iterator_cf(self.cf(column), IteratorMode::Start) {
+        for entry in self
+            .db
+            .iterator_cf_opt(self.cf(column), in_key_order(), IteratorMode::Start)
+        {
             let (k, v) = entry.map_err(io)?;
             f(&k, &v)?;
         }
@@ -195,5 +210,6 @@ impl ColumnStore for RocksStore {
     }
 }
 
+mod memtables;
 #[cfg(test)]
 mod tests;

@@ -119,3 +119,40 @@ fn a_safety_state_kept_in_the_wal_column_moves_into_its_files() {
         Some(safety)
     );
 }
+
+#[test]
+fn the_columns_written_per_transaction_get_their_memtables() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(RocksStore::open(dir.path()).unwrap());
+    let options = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("OPTIONS-")
+        })
+        .max()
+        .expect("RocksDB writes an OPTIONS file");
+    let text = std::fs::read_to_string(options).unwrap();
+    // Each column family's section starts with its name; read the settings in between.
+    let section = |name: &str| -> String {
+        let start = text
+            .find(&format!("[CFOptions \"{name}\"]"))
+            .unwrap_or_else(|| panic!("no options for {name}"));
+        let rest = &text[start + 1..];
+        rest[..rest.find("\n[CFOptions").unwrap_or(rest.len())].to_string()
+    };
+    for name in ["history", "state"] {
+        assert!(
+            section(name)
+                .contains("memtable_insert_with_hint_prefix_extractor=rocksdb.CappedPrefix.20"),
+            "{name}"
+        );
+    }
+    for name in ["txs", "block_hashes"] {
+        assert!(section(name).contains("HashLinkListRepFactory"), "{name}");
+    }
+    assert!(section("blocks").contains("memtable_factory=SkipListFactory"));
+}
