@@ -35,6 +35,8 @@ pub struct Metrics {
     /// Transaction signatures verified, and answered from the verified-signature cache.
     pub signatures_verified: AtomicU64,
     pub signature_cache_hits: AtomicU64,
+    /// Calls to the batch verifier: verified / batches is the mean batch size.
+    pub signature_batches: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
@@ -158,6 +160,13 @@ impl Metrics {
             "Transactions in blocks whose signature was already verified at admission.",
             "counter",
             &self.signature_cache_hits,
+        );
+        gauge(
+            &mut out,
+            "vellum_signature_batches_total",
+            "Batch verifications of transaction signatures (verified / batches: the mean batch).",
+            "counter",
+            &self.signature_batches,
         );
         let name = "vellum_commit_latency_ms";
         let _ = writeln!(

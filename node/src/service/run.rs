@@ -294,6 +294,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 let cache = driver.mempool().signature_cache().stats();
                 metrics.signatures_verified.store(cache.checked, Ordering::Relaxed);
                 metrics.signature_cache_hits.store(cache.hits, Ordering::Relaxed);
+                metrics.signature_batches.store(cache.batches, Ordering::Relaxed);
                 let stats = net.stats();
                 metrics.peers.store(stats.connected.load(Ordering::Relaxed) as u64, Ordering::Relaxed);
                 metrics.refused_peers.store(stats.refused_peers.load(Ordering::Relaxed), Ordering::Relaxed);
