@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
-    ReadOptions, WriteBatch, WriteOptions,
+    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options, WriteBatch,
+    WriteOptions,
 };
 
 use super::layout::{self, Column, ColumnStore, Entry, Visitor, Write, WriteSet, corrupt};
@@ -37,14 +37,6 @@ impl fmt::Debug for RocksStore {
     }
 }
 
-/// Iteration in key order over every column, whatever its memtable ([`memtables`]: a column
-/// with a prefix extractor would otherwise iterate one prefix only).
-fn in_key_order() -> ReadOptions {
-    let mut options = ReadOptions::default();
-    options.set_total_order_seek(true);
-    options
-}
-
 fn io(e: rocksdb::Error) -> StoreError {
     StoreError::Io(e.into_string())
 }
@@ -62,9 +54,6 @@ impl RocksStore {
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         options.set_compression_type(DBCompressionType::Lz4);
-        // The hash memtables of `memtables` take one writer at a time, which the store's
-        // writer lock makes so anyway.
-        options.set_allow_concurrent_memtable_write(false);
         let mut families = Vec::with_capacity(Column::ALL.len());
         for column in Column::ALL {
             let options =
@@ -177,7 +166,7 @@ impl ColumnStore for RocksStore {
         below: &[u8],
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
-        let mut it = self.db.raw_iterator_cf_opt(self.cf(column), in_key_order());
+        let mut it = self.db.raw_iterator_cf(self.cf(column));
         it.seek_for_prev(below);
         if it.key() == Some(below) {
             it.prev();
@@ -195,10 +184,7 @@ impl ColumnStore for RocksStore {
     }
 
     fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError> {
-        for entry in self
-            .db
-            .iterator_cf_opt(self.cf(column), in_key_order(), IteratorMode::Start)
-        {
+        for entry in self.db.iterator_cf(self.cf(column), IteratorMode::Start) {
             let (k, v) = entry.map_err(io)?;
             f(&k, &v)?;
         }

@@ -121,7 +121,7 @@ fn a_safety_state_kept_in_the_wal_column_moves_into_its_files() {
 }
 
 #[test]
-fn the_columns_written_per_transaction_get_their_memtables() {
+fn history_and_state_inserts_start_from_the_address_last_insert() {
     let dir = tempfile::tempdir().unwrap();
     drop(RocksStore::open(dir.path()).unwrap());
     let options = std::fs::read_dir(dir.path())
@@ -151,8 +151,10 @@ fn the_columns_written_per_transaction_get_their_memtables() {
             "{name}"
         );
     }
-    for name in ["txs", "block_hashes"] {
-        assert!(section(name).contains("HashLinkListRepFactory"), "{name}");
+    for name in ["blocks", "txs"] {
+        assert!(
+            section(name).contains("memtable_insert_with_hint_prefix_extractor=nullptr"),
+            "{name}"
+        );
     }
-    assert!(section("blocks").contains("memtable_factory=SkipListFactory"));
 }
