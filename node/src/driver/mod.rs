@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Timeout};
 use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
+use vellum_protocol::state::snapshot::touched_accounts;
 use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
@@ -654,7 +655,10 @@ impl Driver {
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);
         self.precommits.retain_from(height);
-        let evicted = self.mempool.on_commit(&included, &self.state, now_ms);
+        let touched = touched_accounts(&block);
+        let evicted = self
+            .mempool
+            .on_commit(&included, &touched, &self.state, now_ms);
         let committed = Arc::new(CommittedBlock {
             block,
             certificate,

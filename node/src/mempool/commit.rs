@@ -1,13 +1,16 @@
 //! After a block commits: the included transactions leave the pool, and the rest are checked
 //! again against the new state.
 //!
-//! Rule: for each sender with pending transactions, in nonce order, a transaction is evicted
-//! when its nonce is now below the account's (another transaction with that nonce was
-//! committed), when it has expired, when the sender is frozen or lacks the role, or when the
-//! balance no longer covers it after the sender's kept transactions with lower nonces. Those
-//! kept are exactly those admission would keep, so the pool never holds what it would refuse.
+//! Rule: every pending transaction that has expired is evicted; and for each sender the block
+//! touched, in nonce order, a transaction is evicted when its nonce is now below the account's
+//! (another transaction with that nonce was committed), when the sender is frozen or lacks the
+//! role, or when the balance no longer covers it after the sender's kept transactions with
+//! lower nonces. Those kept are exactly those admission would keep, so the pool never holds
+//! what it would refuse.
 
-use vellum_protocol::{Account, Amount, Hash, LedgerState, RejectReason};
+use std::collections::BTreeSet;
+
+use vellum_protocol::{Account, Address, Amount, Hash, LedgerState, RejectReason};
 
 use super::Mempool;
 use super::admission::check_sender;
@@ -56,14 +59,22 @@ impl Removal {
 }
 
 impl Mempool {
-    /// Applies a committed block: removes the `included` transactions, then checks every
-    /// other pending one against `state` (the state after the block) at `now_ms`. Returns
-    /// each evicted transaction with its reason, in arrival order. Costs one account lookup
-    /// per sender with pending transactions, whatever the block held: it needs only hashes,
-    /// and a block may consume a nonce with a transaction this pool never saw.
+    /// Applies a committed block: removes the `included` transactions, then checks again the
+    /// pending transactions of the senders in `touched` (every account the block can change,
+    /// `vellum_protocol::state::snapshot::touched_accounts`) against `state` (the state after
+    /// the block), and evicts every pending transaction expired at `now_ms`. Returns each
+    /// evicted transaction with its reason, in arrival order.
+    ///
+    /// Only a touched sender's transactions can have become invalid: an account the block did
+    /// not touch has the nonce, balance and standing its transactions were admitted against,
+    /// and the issuer and admin roles are fixed in genesis. So the cost follows the block, not
+    /// the pool: checking every sender after every block cost one account lookup per sender
+    /// and a look at each pending transaction, and with a pool of 100,000 under overload that
+    /// took more of each height than the block did (docs/PERFORMANCE.md).
     pub fn on_commit(
         &mut self,
         included: &[Hash],
+        touched: &BTreeSet<Address>,
         state: &LedgerState,
         now_ms: u64,
     ) -> Vec<(Hash, Removal)> {
@@ -72,14 +83,24 @@ impl Mempool {
                 self.remove(seq);
             }
         }
-        let mut evicted: Vec<(u64, Removal)> = Vec::new();
-        for (sender, queue) in &mut self.accounts {
+        let mut evicted: Vec<(u64, Removal)> = self
+            .by_expiry
+            .range(..(now_ms, 0))
+            .map(|&(_, seq)| (seq, Removal::Expired))
+            .collect();
+        for sender in touched {
+            let Some(queue) = self.accounts.get_mut(sender) else {
+                continue;
+            };
             let account = state.account(sender);
             queue.base_nonce = account.nonce;
             let mut spent = Amount::ZERO;
             for (nonce, slot) in queue.iter() {
                 let tx = &self.by_seq[&slot.seq].tx.tx;
-                let verdict = recheck(state, sender, &account, nonce, tx, now_ms, spent);
+                if tx.expiry_ms < now_ms {
+                    continue; // evicted as expired above
+                }
+                let verdict = recheck(state, sender, &account, nonce, tx, spent);
                 match verdict {
                     Ok(()) => spent = spent.checked_add(slot.cost).unwrap_or(Amount(u128::MAX)),
                     Err(removal) => evicted.push((slot.seq, removal)),
@@ -102,7 +123,6 @@ fn recheck(
     account: &Account,
     nonce: u64,
     tx: &vellum_protocol::Transaction,
-    now_ms: u64,
     spent: Amount,
 ) -> Result<(), Removal> {
     if nonce < account.nonce {
@@ -110,9 +130,6 @@ fn recheck(
             nonce,
             account_nonce: account.nonce,
         });
-    }
-    if tx.expiry_ms < now_ms {
-        return Err(Removal::Expired);
     }
     check_sender(state, sender, account, &tx.op).map_err(Removal::Rejected)?;
     let cost = super::admission::cost(&tx.op);

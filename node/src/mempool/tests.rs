@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use vellum_protocol::genesis::{ConsensusParams, GenesisAccount, GenesisValidator};
 use vellum_protocol::ledger::check_tx;
+use vellum_protocol::state::snapshot::touched_accounts;
 use vellum_protocol::transaction::MAX_TX_BYTES;
 use vellum_protocol::{
     Address, Amount, BlockContext, Genesis, Keypair, LedgerState, Operation, PublicKey,
@@ -94,8 +95,12 @@ impl Chain {
     }
 
     /// Builds the next block of `txs` at `time_ms`, every one of which must execute; returns
-    /// the state after it and the transactions' hashes.
-    fn commit(&self, txs: Vec<SignedTransaction>, time_ms: u64) -> (LedgerState, Vec<Hash>) {
+    /// the state after it, the transactions' hashes and the accounts the block touched.
+    fn commit(
+        &self,
+        txs: Vec<SignedTransaction>,
+        time_ms: u64,
+    ) -> (LedgerState, Vec<Hash>, BTreeSet<Address>) {
         let ctx = BlockContext {
             time_ms,
             proposer: self.validator.public(),
@@ -108,6 +113,7 @@ impl Chain {
         (
             next,
             block.txs.iter().map(SignedTransaction::hash).collect(),
+            touched_accounts(&block),
         )
     }
 }
@@ -711,9 +717,9 @@ fn on_commit_removes_the_included_and_evicts_the_stale_with_reasons() {
     // The block: a0, another transaction with b0's nonce, and a freeze of user 3.
     let b0_elsewhere = c.transfer(1, 2, 800, 0);
     let freeze = signed(&c.admin, 0, Operation::Freeze { account: c.user(3) });
-    let (state, included) = c.commit(vec![a0.clone(), b0_elsewhere, freeze], NOW + 5);
+    let (state, included, touched) = c.commit(vec![a0.clone(), b0_elsewhere, freeze], NOW + 5);
 
-    let evicted = pool.on_commit(&included, &state, NOW + 20);
+    let evicted = pool.on_commit(&included, &touched, &state, NOW + 20);
     assert_eq!(
         evicted,
         vec![
@@ -982,5 +988,54 @@ proptest! {
                 prop_assert_eq!(Some(*taken), pool.pending_nonce(&c.user(u)).or(Some(0)));
             }
         }
+    }
+}
+
+proptest! {
+    /// After a block, the pool keeps exactly what a new pool would admit of what it held: the
+    /// re-check of the touched senders alone loses nothing a re-check of all would find.
+    #[test]
+    fn after_a_block_the_pool_keeps_what_admission_would_keep(
+        pending in proptest::collection::vec((0usize..8, 1usize..8, 1u128..700), 0..24),
+        in_block in proptest::collection::vec((0usize..8, 1usize..8, 1u128..900), 0..6),
+    ) {
+        let c = Chain::new();
+        let mut nonces = [0u64; 8];
+        let txs: Vec<SignedTransaction> = pending
+            .iter()
+            .map(|&(from, step, amount)| {
+                nonces[from] += 1;
+                c.transfer(from, (from + step) % 8, amount, nonces[from] - 1)
+            })
+            .collect();
+        let mut pool = pool();
+        let admitted: Vec<SignedTransaction> = pool
+            .insert_batch(txs.clone(), &c.state, NOW)
+            .into_iter()
+            .zip(txs)
+            .filter_map(|(r, tx)| r.is_ok().then_some(tx))
+            .collect();
+        // Each sender at most once, with nonce 0: some replace a pending transaction.
+        let mut senders = BTreeSet::new();
+        let block: Vec<SignedTransaction> = in_block
+            .iter()
+            .filter(|(from, ..)| senders.insert(*from))
+            .map(|&(from, step, amount)| c.transfer(from, (from + step) % 8, amount, 0))
+            .collect();
+        let (state, included, touched) = c.commit(block, NOW + 5);
+        pool.on_commit(&included, &touched, &state, NOW + 10);
+
+        let mut fresh = Mempool::new(MempoolConfig::default());
+        let left: Vec<SignedTransaction> = admitted
+            .into_iter()
+            .filter(|tx| !included.contains(&tx.hash()))
+            .collect();
+        let expected: BTreeSet<Hash> = fresh
+            .insert_batch(left, &state, NOW + 10)
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        let kept: BTreeSet<Hash> = pool.by_hash.keys().copied().collect();
+        prop_assert_eq!(kept, expected);
     }
 }

@@ -171,7 +171,8 @@ impl FakeNode {
                 }
             }
             let included: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
-            c.mempool.on_commit(&included, &next, time_ms);
+            let touched = vellum_protocol::state::snapshot::touched_accounts(&block);
+            c.mempool.on_commit(&included, &touched, &next, time_ms);
             c.state = next;
             c.blocks.push(BlockView::new(&block, Some(&cert), false));
             c.blocks_full
