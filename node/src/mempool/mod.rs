@@ -10,9 +10,10 @@
 //!   `max_per_account` per sender, with nonces below the committed nonce plus `nonce_window`.
 //! - Selection ([`Mempool::reap`]): arrival order across senders, each sender's consecutive
 //!   nonces from its committed nonce; a gap waits.
-//! - After each block ([`Mempool::on_commit`]): the included transactions leave, and every
-//!   other one is checked against the new state; each one evicted is returned with its reason,
-//!   so every transaction ends with a definite status.
+//! - After each block ([`Mempool::on_commit`]): the included transactions leave, the expired
+//!   ones are evicted, and those of every sender the block touched are checked against the
+//!   new state (no other sender's can have become invalid); each one evicted is returned with
+//!   its reason, so every transaction ends with a definite status.
 //!
 //! One signature rule everywhere: single, batch, cache. Admission verifies the signatures of
 //! all new transactions that passed every other check in one [`crypto::verify_batch_checked`] call,
