@@ -75,7 +75,11 @@ pub struct ConsensusParams {
     pub timeout_delta_ms: u64,
     /// No timeout grows past this.
     pub timeout_max_ms: u64,
-    /// Most transactions a proposer puts in one block.
+    /// Most transactions a proposer puts in one block. The default, 2,000, keeps a height
+    /// short enough under overload that the proposal arrives within the propose timeout: with
+    /// 10,000, four validators on two cores past their ceiling built blocks that took over a
+    /// second each, failed rounds and finalized as little as a third of their ceiling; with
+    /// 2,000 they went on near it (docs/PERFORMANCE.md, sixth session).
     pub max_block_txs: usize,
 }
 
@@ -87,7 +91,7 @@ impl Default for ConsensusParams {
             timeout_precommit_ms: 100,
             timeout_delta_ms: 100,
             timeout_max_ms: 5000,
-            max_block_txs: 10_000,
+            max_block_txs: 2_000,
         }
     }
 }

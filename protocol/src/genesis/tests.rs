@@ -30,7 +30,7 @@ fn a_valid_genesis_parses_with_default_consensus_params() {
     assert_eq!(g.validate(), vec![]);
     assert_eq!(g.consensus, ConsensusParams::default());
     assert_eq!(g.consensus.timeout_propose_ms, 300);
-    assert_eq!(g.consensus.max_block_txs, 10_000);
+    assert_eq!(g.consensus.max_block_txs, 2_000);
     let state = LedgerState::from_genesis(&g).unwrap();
     assert_eq!(state.total_supply(), Amount(100_000));
     assert_eq!(state.height(), 0);
