@@ -84,9 +84,9 @@ impl Mempool {
             }
         }
         let mut evicted: Vec<(u64, Removal)> = self
-            .by_expiry
-            .range(..(now_ms, 0))
-            .map(|&(_, seq)| (seq, Removal::Expired))
+            .expired(now_ms)
+            .into_iter()
+            .map(|seq| (seq, Removal::Expired))
             .collect();
         for sender in touched {
             let Some(queue) = self.accounts.get_mut(sender) else {

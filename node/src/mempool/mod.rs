@@ -295,14 +295,17 @@ impl Mempool {
     /// Removes the transactions that expired before `now_ms` (`expiry_ms < now_ms`), oldest
     /// expiry first; returns their hashes.
     pub fn evict_expired(&mut self, now_ms: u64) -> Vec<Hash> {
-        let expired: Vec<u64> = self
-            .by_expiry
-            .range(..(now_ms, 0))
-            .map(|&(_, seq)| seq)
-            .collect();
-        expired
+        self.expired(now_ms)
             .into_iter()
             .filter_map(|seq| self.remove(seq).map(|e| e.hash))
+            .collect()
+    }
+
+    /// The sequence numbers of the transactions expired before `now_ms`, oldest expiry first.
+    fn expired(&self, now_ms: u64) -> Vec<u64> {
+        self.by_expiry
+            .range(..(now_ms, 0))
+            .map(|&(_, seq)| seq)
             .collect()
     }
 

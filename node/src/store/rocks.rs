@@ -57,7 +57,7 @@ impl RocksStore {
         let mut families = Vec::with_capacity(Column::ALL.len());
         for column in Column::ALL {
             let options =
-                memtables::column_options(column).map_err(|e| open_error(e.to_string()))?;
+                memtables::column_options(column).map_err(|e| open_error(e.into_string()))?;
             families.push(ColumnFamilyDescriptor::new(column.name(), options));
         }
         let db = DB::open_cf_descriptors(&options, &path, families).map_err(|e| {

@@ -21,18 +21,15 @@
 
 use rocksdb::{DBCompressionType, Options};
 
-use crate::store::StoreError;
 use crate::store::layout::Column;
 
 /// The options of `column`'s column family.
-pub fn column_options(column: Column) -> Result<Options, StoreError> {
+pub fn column_options(column: Column) -> Result<Options, rocksdb::Error> {
     let mut cf = match column {
         // The address, at the start of both keys.
-        Column::History | Column::State => Options::default()
-            .get_options_from_string(
-                "memtable_insert_with_hint_prefix_extractor=rocksdb.CappedPrefix.20",
-            )
-            .map_err(|e| StoreError::Io(e.into_string()))?,
+        Column::History | Column::State => Options::default().get_options_from_string(
+            "memtable_insert_with_hint_prefix_extractor=rocksdb.CappedPrefix.20",
+        )?,
         _ => Options::default(),
     };
     cf.set_compression_type(DBCompressionType::Lz4);
