@@ -54,6 +54,8 @@ impl RocksStore {
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         options.set_compression_type(DBCompressionType::Lz4);
+        let env = background::background_env().map_err(|e| open_error(e.into_string()))?;
+        options.set_env(&env);
         let mut families = Vec::with_capacity(Column::ALL.len());
         for column in Column::ALL {
             let options =
@@ -196,6 +198,7 @@ impl ColumnStore for RocksStore {
     }
 }
 
+mod background;
 mod memtables;
 #[cfg(test)]
 mod tests;

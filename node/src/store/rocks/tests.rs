@@ -158,3 +158,47 @@ fn history_and_state_inserts_start_from_the_address_last_insert() {
         );
     }
 }
+
+/// The nice value of each of this process's threads whose name starts with `prefix`.
+fn nice_of_threads(prefix: &str) -> Vec<i64> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let dir = task.unwrap().path();
+        let Ok(name) = std::fs::read_to_string(dir.join("comm")) else {
+            continue; // the thread ended
+        };
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            continue;
+        };
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        // After "pid (comm) ", field 19 of stat(5) is the nice value: the 17th from here.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        found.push(fields[16].parse().unwrap());
+    }
+    found
+}
+
+#[test]
+fn flushes_and_compactions_run_at_the_lowest_cpu_priority() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path()).unwrap();
+    for round in 0u8..2 {
+        let mut w = WriteSet::default();
+        for i in 0u8..=255 {
+            w.put(Column::History, vec![i, round], vec![round; 100]);
+        }
+        store.write(w, true).unwrap();
+        // A thread takes its pool's priority when it next runs a job: a flush for the high
+        // pool, the compaction of the two table files for the low one.
+        store.db.flush_cf(store.cf(Column::History)).unwrap();
+    }
+    store
+        .db
+        .compact_range_cf(store.cf(Column::History), None::<&[u8]>, None::<&[u8]>);
+    for pool in ["rocksdb:high", "rocksdb:low"] {
+        let nice = nice_of_threads(pool);
+        assert!(nice.contains(&19), "{pool} threads' nice values: {nice:?}");
+    }
+}
