@@ -265,7 +265,9 @@ impl Driver {
         effects: &mut Vec<Effect>,
     ) -> Vec<Result<Hash, AdmissionError>> {
         let results = self.mempool.insert_batch(txs, &self.state, now_ms);
-        if self.mempool.has_ready(&self.state) {
+        // A height under way takes them along when it ends (`after_commit`).
+        let idle = self.started != Some(self.state.height() + 1);
+        if idle && self.mempool.has_ready(&self.state) {
             self.start_next_height(now_ms, effects);
         }
         results

@@ -71,6 +71,19 @@ impl AccountQueue {
             .try_fold(Amount::ZERO, |sum, (_, s)| sum.checked_add(s.cost))
     }
 
+    /// What the pending transactions with a nonce at or above `nonce` spend in total; `None`
+    /// if the sum overflows.
+    pub fn cost_from(&self, nonce: u64) -> Option<Amount> {
+        self.slots
+            .range(nonce..)
+            .try_fold(Amount::ZERO, |sum, (_, s)| sum.checked_add(s.cost))
+    }
+
+    /// Pending transactions with a nonce below `nonce`, in nonce order.
+    pub fn iter_below(&self, nonce: u64) -> impl Iterator<Item = (u64, Slot)> + '_ {
+        self.slots.range(..nonce).map(|(n, s)| (*n, *s))
+    }
+
     /// The first nonce at or after `base_nonce` with no pending transaction: the nonce a
     /// wallet should sign next.
     pub fn run_end(&self) -> u64 {

@@ -94,6 +94,25 @@ impl Mempool {
             };
             let account = state.account(sender);
             queue.base_nonce = account.nonce;
+            if !account.frozen
+                && queue
+                    .cost_from(account.nonce)
+                    .is_some_and(|c| c <= account.balance)
+            {
+                // The rule's outcome without looking at each transaction: roles are fixed in
+                // genesis, so only the nonce can fail a transaction of an unfrozen sender
+                // whose balance covers all it has pending (expired ones are evicted above).
+                for (nonce, slot) in queue.iter_below(account.nonce) {
+                    if self.by_seq[&slot.seq].tx.tx.expiry_ms >= now_ms {
+                        let removal = Removal::Replaced {
+                            nonce,
+                            account_nonce: account.nonce,
+                        };
+                        evicted.push((slot.seq, removal));
+                    }
+                }
+                continue;
+            }
             let mut spent = Amount::ZERO;
             for (nonce, slot) in queue.iter() {
                 let tx = &self.by_seq[&slot.seq].tx.tx;

@@ -28,12 +28,14 @@ enum Run {
 impl Mempool {
     /// Whether the block after `state` would hold a transaction: some sender's committed nonce
     /// has a transaction waiting. Transactions after a gap alone make no block (an empty block
-    /// would change nothing for them). Walks arrival order and stops at the first ready one,
-    /// so it costs only the gapped transactions that arrived before it.
+    /// would change nothing for them). One account lookup per sender, stopping at the first
+    /// ready one: under overload the pool fills with transactions stuck behind gaps (their
+    /// predecessors refused), and a walk over transactions looked up the sender of each of them
+    /// on every call, most of the machine at 11,000 tx/s offered (docs/PERFORMANCE.md).
     pub fn has_ready(&self, state: &LedgerState) -> bool {
-        self.by_seq
-            .values()
-            .any(|entry| entry.tx.tx.nonce == state.account(&entry.sender).nonce)
+        self.accounts
+            .iter()
+            .any(|(sender, queue)| queue.get(state.account(sender).nonce).is_some())
     }
 
     /// The transactions for the block after `state`: at most `max_txs` of them and

@@ -668,6 +668,34 @@ fn gaps_wait_in_reap_and_fill_in() {
 }
 
 #[test]
+fn only_a_transaction_at_its_senders_committed_nonce_makes_a_block_ready() {
+    let c = Chain::new();
+    let mut pool = pool();
+    assert!(!pool.has_ready(&c.state), "an empty pool");
+    let gapped: Vec<SignedTransaction> = (0..4).map(|i| c.transfer(i, 7, 1, 1)).collect();
+    pool.insert_batch(gapped, &c.state, NOW);
+    assert!(!pool.has_ready(&c.state), "only transactions after gaps");
+    pool.insert_batch(vec![c.transfer(2, 7, 1, 0)], &c.state, NOW);
+    assert!(pool.has_ready(&c.state), "user 2's nonce 0 arrived");
+    // Committed elsewhere: user 2's pending nonce 1 is now the one its account expects.
+    let (state, included, touched) = c.commit(vec![c.transfer(2, 6, 1, 0)], NOW + 5);
+    pool.on_commit(&included, &touched, &state, NOW + 10);
+    assert!(
+        pool.has_ready(&state),
+        "user 2's nonce 1 follows the committed 0"
+    );
+    let (state, included, touched) = c.commit(
+        vec![c.transfer(2, 6, 1, 0), c.transfer(2, 6, 1, 1)],
+        NOW + 5,
+    );
+    pool.on_commit(&included, &touched, &state, NOW + 10);
+    assert!(
+        !pool.has_ready(&state),
+        "the others still wait for their nonce 0"
+    );
+}
+
+#[test]
 fn reap_skips_an_expired_transaction_and_what_follows_it() {
     let c = Chain::new();
     let mut pool = pool();
