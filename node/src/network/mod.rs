@@ -149,6 +149,20 @@ impl Network {
 }
 
 impl NetworkHandle {
+    /// A handle to no swarm, for tests: what it is asked to send waits in the returned value
+    /// (which must be kept for the sends to succeed).
+    #[cfg(test)]
+    pub(crate) fn detached() -> (NetworkHandle, Box<dyn std::any::Any + Send>) {
+        let (commands, sent) = mpsc::channel::<Command>(1024);
+        let handle = NetworkHandle {
+            commands,
+            local_peer_id: PeerId::random(),
+            listen_addrs: Vec::new(),
+            stats: Arc::default(),
+        };
+        (handle, Box::new(sent))
+    }
+
     pub fn local_peer_id(&self) -> PeerId {
         self.local_peer_id
     }

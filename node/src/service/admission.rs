@@ -21,10 +21,14 @@ pub const MAX_COALESCED: usize = 4_000;
 
 type Reply = oneshot::Sender<Vec<Result<Hash, AdmissionError>>>;
 
-/// Carries out `first` and every command already queued behind it (submissions coalesced).
+/// Carries out `first` (if any) and every command already queued behind it, and admits the
+/// submissions in one mempool call together with `gossiped`, the transactions peers sent in the
+/// same turn: one signature batch for all of them.
+#[allow(clippy::too_many_arguments)]
 pub async fn take_commands(
-    first: Command,
+    first: Option<Command>,
     commands: &mut mpsc::Receiver<Command>,
+    gossiped: Vec<SignedTransaction>,
     driver: &mut Driver,
     shared: &Shared,
     net: &NetworkHandle,
@@ -33,7 +37,7 @@ pub async fn take_commands(
 ) {
     let mut submissions: Vec<(Vec<SignedTransaction>, Reply)> = Vec::new();
     let mut count = 0;
-    let mut next = Some(first);
+    let mut next = first.or_else(|| commands.try_recv().ok());
     while let Some(command) = next.take() {
         match command {
             Command::Submit(txs, reply) => {
@@ -51,15 +55,16 @@ pub async fn take_commands(
             next = commands.try_recv().ok();
         }
     }
-    if !submissions.is_empty() {
-        admit(submissions, driver, shared, net, now_ms, effects).await;
+    if !submissions.is_empty() || !gossiped.is_empty() {
+        admit(submissions, gossiped, driver, shared, net, now_ms, effects).await;
     }
 }
 
-/// Admits the submissions in one mempool call, answers each caller with its own results, and
-/// gossips the admitted transactions in one batch.
+/// Admits the submissions and the gossiped transactions in one mempool call, answers each
+/// caller with its own results, and gossips the submitted transactions admitted in one batch.
 async fn admit(
     submissions: Vec<(Vec<SignedTransaction>, Reply)>,
+    gossiped: Vec<SignedTransaction>,
     driver: &mut Driver,
     shared: &Shared,
     net: &NetworkHandle,
@@ -72,7 +77,11 @@ async fn admit(
         replies.push((txs.len(), reply));
         all.extend(txs);
     }
-    let results = driver.submit(all.clone(), now_ms, effects);
+    let submitted = all.len();
+    let mut together = all.clone();
+    together.extend(gossiped);
+    let mut results = driver.submit(together, now_ms, effects);
+    results.truncate(submitted);
     let mut admitted: Vec<SignedTransaction> = Vec::with_capacity(all.len());
     for (tx, result) in all.into_iter().zip(&results) {
         if let Ok(hash) = result {

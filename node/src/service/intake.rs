@@ -4,7 +4,8 @@
 //!
 //! Each peer gossips what its RPC clients submitted, one batch per admission; under load a node
 //! receives many small batches between two turns of its task. Admitting them one by one
-//! verifies signatures in batches of a few, where larger batches cost less per signature.
+//! verifies signatures in batches of a few, where larger batches cost less per signature; so
+//! they are admitted together, and with the RPC submissions waiting at the same time.
 //! Consensus messages of the turn go first, the transactions after them: a vote does not wait
 //! for a signature batch, and a proposal that holds some of the transactions verifies them
 //! once (the admission then finds them in the signature cache).
@@ -19,21 +20,23 @@ use crate::network::NetworkEvent;
 /// Most network events handled in one turn (timers and commands wait no longer than this).
 pub const MAX_EVENTS_PER_TURN: usize = 256;
 
-/// Handles `first` and the events already queued behind it. While `catching_up` (far behind
-/// the chain, fetching blocks), transaction batches are dropped: they belong to a chain this
-/// node has not reached, most are in the blocks it is fetching, and the validators that took
-/// them hold them, so nothing is lost; verifying them would slow the catch-up.
+/// Handles `first` (if any) and the events already queued behind it, and returns the
+/// transactions peers gossiped in them, for the caller to admit together with the RPC
+/// submissions of the turn ([`super::admission::take_commands`]). While `catching_up` (far
+/// behind the chain, fetching blocks), transaction batches are dropped: they belong to a chain
+/// this node has not reached, most are in the blocks it is fetching, and the validators that
+/// took them hold them, so nothing is lost; verifying them would slow the catch-up.
 pub fn take_events(
-    first: NetworkEvent,
+    first: Option<NetworkEvent>,
     events: &mut mpsc::Receiver<NetworkEvent>,
     catching_up: bool,
     driver: &mut Driver,
     now_ms: impl Fn() -> u64,
     effects: &mut Vec<Effect>,
-) {
+) -> Vec<SignedTransaction> {
     let mut txs: Vec<SignedTransaction> = Vec::new();
     let mut taken = 0;
-    let mut next = Some(first);
+    let mut next = first.or_else(|| events.try_recv().ok());
     while let Some(event) = next.take() {
         taken += 1;
         match event {
@@ -56,7 +59,5 @@ pub fn take_events(
             next = events.try_recv().ok();
         }
     }
-    if !txs.is_empty() {
-        driver.submit(txs, now_ms(), effects);
-    }
+    txs
 }

@@ -1,6 +1,6 @@
 //! The running node: shared view, RPC backend, and the task that drives consensus.
 
-mod admission;
+pub(crate) mod admission;
 mod announce;
 pub mod backend;
 pub(crate) mod intake;

@@ -232,13 +232,28 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         });
         tokio::select! {
             _ = &mut shutdown => break,
+            // Either queue wakes the task; both are drained, consensus messages first, and the
+            // transactions of both admitted in one call (one signature batch).
             Some(event) = net_events.recv() => {
-                intake::take_events(event, &mut net_events, catching_up, &mut driver, now_ms, &mut effects);
+                let gossiped = intake::take_events(Some(event), &mut net_events, catching_up, &mut driver, now_ms, &mut effects);
+                admission::take_commands(
+                    None,
+                    &mut command_rx,
+                    gossiped,
+                    &mut driver,
+                    &shared,
+                    &net,
+                    now_ms(),
+                    &mut effects,
+                )
+                .await;
             }
             Some(command) = command_rx.recv() => {
+                let gossiped = intake::take_events(None, &mut net_events, catching_up, &mut driver, now_ms, &mut effects);
                 admission::take_commands(
-                    command,
+                    Some(command),
                     &mut command_rx,
+                    gossiped,
                     &mut driver,
                     &shared,
                     &net,

@@ -438,14 +438,15 @@ fn take_peer_batches(net: &mut Net, nonces: std::ops::Range<u64>, catching_up: b
     }
     let mut effects = Vec::new();
     let now = net.now;
-    take_events(
-        first,
+    let gossiped = take_events(
+        Some(first),
         &mut queue,
         catching_up,
         &mut net.drivers[1],
         || now,
         &mut effects,
     );
+    net.drivers[1].submit(gossiped, now, &mut effects);
     queue.try_recv().is_ok()
 }
 
@@ -457,6 +458,80 @@ fn peer_batches_waiting_together_are_admitted_with_one_signature_batch() {
     assert_eq!((cache.checked, cache.batches), (4, 1));
     assert_eq!(net.drivers[1].mempool().len(), 4);
     assert!(!left, "every waiting event was taken");
+}
+
+#[tokio::test]
+async fn submissions_and_peer_batches_waiting_together_share_one_signature_batch() {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Mutex, RwLock};
+
+    use tokio::sync::{broadcast, mpsc, oneshot};
+
+    use crate::network::{NetworkEvent, NetworkHandle, NetworkStats};
+    use crate::service::admission::take_commands;
+    use crate::service::intake::take_events;
+    use crate::service::shared::{Command, Evicted, Shared};
+
+    let mut net = Net::new(4);
+    let (commands, mut command_queue) = mpsc::channel(16);
+    let shared = Shared {
+        store: net.stores[1].clone(),
+        chain_id: CHAIN.into(),
+        genesis_hash: vellum_protocol::Hash::ZERO,
+        decimals: 2,
+        state: RwLock::new(net.drivers[1].state().clone()),
+        evicted: Mutex::new(Evicted::default()),
+        commands: commands.clone(),
+        blocks: broadcast::channel(16).0,
+        accounts: broadcast::channel(16).0,
+        txs: broadcast::channel(16).0,
+        network: Arc::new(NetworkStats::default()),
+        sync_lag: AtomicU64::new(0),
+    };
+    let (handle, _sent) = NetworkHandle::detached();
+    // Two RPC calls and two peers' batches wait when the node task wakes for a peer's batch.
+    let mut replies = Vec::new();
+    for nonce in [0, 1] {
+        let (reply, answer) = oneshot::channel();
+        let submit = Command::Submit(vec![net.transfer(nonce, 10)], reply);
+        commands.try_send(submit).unwrap();
+        replies.push(answer);
+    }
+    let (events, mut event_queue) = mpsc::channel(16);
+    events
+        .try_send(NetworkEvent::Transactions(vec![net.transfer(3, 10)]))
+        .unwrap();
+    let first = NetworkEvent::Transactions(vec![net.transfer(2, 10)]);
+    let now = net.now;
+    let mut effects = Vec::new();
+    let driver = &mut net.drivers[1];
+    let gossiped = take_events(
+        Some(first),
+        &mut event_queue,
+        false,
+        driver,
+        || now,
+        &mut effects,
+    );
+    take_commands(
+        None,
+        &mut command_queue,
+        gossiped,
+        driver,
+        &shared,
+        &handle,
+        now,
+        &mut effects,
+    )
+    .await;
+    let cache = driver.mempool().signature_cache().stats();
+    assert_eq!((cache.checked, cache.batches), (4, 1));
+    assert_eq!(driver.mempool().len(), 4);
+    for (nonce, answer) in replies.into_iter().enumerate() {
+        let results = answer.await.unwrap();
+        let hash = net.transfer(nonce as u64, 10).hash();
+        assert_eq!(results, vec![Ok(hash)], "each caller gets its own answers");
+    }
 }
 
 #[test]
