@@ -121,7 +121,7 @@ fn a_safety_state_kept_in_the_wal_column_moves_into_its_files() {
 }
 
 #[test]
-fn history_and_state_inserts_start_from_the_address_last_insert() {
+fn each_column_has_the_options_its_keys_need() {
     let dir = tempfile::tempdir().unwrap();
     drop(RocksStore::open(dir.path()).unwrap());
     let options = std::fs::read_dir(dir.path())
@@ -157,6 +157,27 @@ fn history_and_state_inserts_start_from_the_address_last_insert() {
             "{name}"
         );
     }
+    // Columns looked up by hash answer misses from bloom filters, in memory and on disk.
+    let table = |name: &str| -> String {
+        let start = text
+            .find(&format!("[TableOptions/BlockBasedTable \"{name}\"]"))
+            .unwrap_or_else(|| panic!("no table options for {name}"));
+        let rest = &text[start + 1..];
+        rest[..rest.find("\n[").unwrap_or(rest.len())].to_string()
+    };
+    for name in ["txs", "block_hashes"] {
+        assert!(
+            section(name).contains("memtable_whole_key_filtering=true"),
+            "{name}"
+        );
+        assert!(
+            table(name).contains("filter_policy=bloomfilter"),
+            "{name}: {}",
+            table(name)
+        );
+    }
+    assert!(section("history").contains("memtable_whole_key_filtering=false"));
+    assert!(table("history").contains("filter_policy=nullptr"));
 }
 
 /// The nice value of each of this process's threads whose name starts with `prefix`.
