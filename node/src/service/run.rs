@@ -230,38 +230,13 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         let wait = next_timer.map_or(Duration::from_secs(3600), |at| {
             Duration::from_millis(at.saturating_sub(now_ms()))
         });
+        // Either queue wakes the task; both are then drained, consensus messages first, and
+        // the transactions of both admitted in one call (one signature batch).
+        let (mut first_event, mut first_command) = (None, None);
         tokio::select! {
             _ = &mut shutdown => break,
-            // Either queue wakes the task; both are drained, consensus messages first, and the
-            // transactions of both admitted in one call (one signature batch).
-            Some(event) = net_events.recv() => {
-                let gossiped = intake::take_events(Some(event), &mut net_events, catching_up, &mut driver, now_ms, &mut effects);
-                admission::take_commands(
-                    None,
-                    &mut command_rx,
-                    gossiped,
-                    &mut driver,
-                    &shared,
-                    &net,
-                    now_ms(),
-                    &mut effects,
-                )
-                .await;
-            }
-            Some(command) = command_rx.recv() => {
-                let gossiped = intake::take_events(None, &mut net_events, catching_up, &mut driver, now_ms, &mut effects);
-                admission::take_commands(
-                    Some(command),
-                    &mut command_rx,
-                    gossiped,
-                    &mut driver,
-                    &shared,
-                    &net,
-                    now_ms(),
-                    &mut effects,
-                )
-                .await;
-            }
+            Some(event) = net_events.recv() => first_event = Some(event),
+            Some(command) = command_rx.recv() => first_command = Some(command),
             Some(blocks) = sync_rx.recv() => {
                 syncing = false;
                 // Several blocks at once: this node is far behind. Ask for the next ones now,
@@ -316,6 +291,27 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 metrics.gossip_forwarding.store(u64::from(stats.forwarding.load(Ordering::Relaxed)), Ordering::Relaxed);
                 metrics.sync_lag.store(shared.sync_lag.load(Ordering::Relaxed), Ordering::Relaxed);
             }
+        }
+        if first_event.is_some() || first_command.is_some() {
+            let gossiped = intake::take_events(
+                first_event,
+                &mut net_events,
+                catching_up,
+                &mut driver,
+                now_ms,
+                &mut effects,
+            );
+            admission::take_commands(
+                first_command,
+                &mut command_rx,
+                gossiped,
+                &mut driver,
+                &shared,
+                &net,
+                now_ms(),
+                &mut effects,
+            )
+            .await;
         }
         for effect in effects {
             match effect {

@@ -136,14 +136,16 @@ fn each_column_has_the_options_its_keys_need() {
         .max()
         .expect("RocksDB writes an OPTIONS file");
     let text = std::fs::read_to_string(options).unwrap();
-    // Each column family's section starts with its name; read the settings in between.
-    let section = |name: &str| -> String {
+    // Each section starts with its kind and column family; read the settings up to the next.
+    let part = |kind: &str, name: &str| -> String {
         let start = text
-            .find(&format!("[CFOptions \"{name}\"]"))
-            .unwrap_or_else(|| panic!("no options for {name}"));
+            .find(&format!("[{kind} \"{name}\"]"))
+            .unwrap_or_else(|| panic!("no {kind} for {name}"));
         let rest = &text[start + 1..];
-        rest[..rest.find("\n[CFOptions").unwrap_or(rest.len())].to_string()
+        rest[..rest.find("\n[").unwrap_or(rest.len())].to_string()
     };
+    let section = |name: &str| part("CFOptions", name);
+    let table = |name: &str| part("TableOptions/BlockBasedTable", name);
     for name in ["history", "state"] {
         assert!(
             section(name)
@@ -158,13 +160,6 @@ fn each_column_has_the_options_its_keys_need() {
         );
     }
     // Columns looked up by hash answer misses from bloom filters, in memory and on disk.
-    let table = |name: &str| -> String {
-        let start = text
-            .find(&format!("[TableOptions/BlockBasedTable \"{name}\"]"))
-            .unwrap_or_else(|| panic!("no table options for {name}"));
-        let rest = &text[start + 1..];
-        rest[..rest.find("\n[").unwrap_or(rest.len())].to_string()
-    };
     for name in ["txs", "block_hashes"] {
         assert!(
             section(name).contains("memtable_whole_key_filtering=true"),
