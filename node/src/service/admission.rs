@@ -1,5 +1,6 @@
 //! Submissions from RPC, taken together: every `Submit` already waiting in the command queue
-//! is admitted in one mempool call and gossiped in one batch.
+//! is admitted in one mempool call, with the transactions peers gossiped in the same turn
+//! ([`super::intake`]), and the submitted ones admitted are gossiped in one batch.
 //!
 //! Under load, RPC calls arrive faster than the node task takes them; admitting them one call
 //! at a time verifies signatures in batches of a few and publishes a gossip message per call.

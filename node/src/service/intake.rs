@@ -1,6 +1,7 @@
 //! Network events, taken together: every event already waiting behind the first is handled in
-//! the same turn, and the transaction batches peers gossiped in that turn are admitted in one
-//! mempool call (or dropped while the node is catching up).
+//! the same turn, and the transaction batches peers gossiped in that turn are gathered for one
+//! mempool call with the turn's RPC submissions ([`super::admission`]), or dropped while the
+//! node is catching up.
 //!
 //! Each peer gossips what its RPC clients submitted, one batch per admission; under load a node
 //! receives many small batches between two turns of its task. Admitting them one by one

@@ -59,7 +59,7 @@ impl RocksStore {
         let mut families = Vec::with_capacity(Column::ALL.len());
         for column in Column::ALL {
             let options =
-                memtables::column_options(column).map_err(|e| open_error(e.into_string()))?;
+                column_options::column_options(column).map_err(|e| open_error(e.into_string()))?;
             families.push(ColumnFamilyDescriptor::new(column.name(), options));
         }
         let db = DB::open_cf_descriptors(&options, &path, families).map_err(|e| {
@@ -199,6 +199,6 @@ impl ColumnStore for RocksStore {
 }
 
 mod background;
-mod memtables;
+mod column_options;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
-//! Each column family's options, chosen for where its keys land in the memtable.
+//! Each column family's options, chosen for how its keys are written and looked up.
 //!
-//! Every committed transaction writes keys that land at random places of large memtables: its
+//! Writes. Every committed transaction writes keys that land at random places of large memtables: its
 //! hash in `txs`, its sender's and recipient's history entries (address first), and their
 //! accounts in `state` (address). In RocksDB's default memtable, a skip list of 64 MiB, each
 //! such insert searches from the top of the list and misses the cache at nearly every level:
@@ -18,6 +18,10 @@
 //! read) first copies such a memtable into a sorted list, key by key, which a 30 s bench never
 //! reaches. Over 60 s at 10,000 tx/s it ran worse than the skip list in both pairs tried
 //! (commit gaps of 2.4 and 4.1 s, 640 MiB peak RSS; docs/PERFORMANCE.md).
+//!
+//! Lookups. `txs` and `block_hashes` are read by hash, and mostly for a key that is not there
+//! (each submission is first looked for among the committed transactions): both have bloom
+//! filters, in the memtable and in each table file, so such a miss costs no search.
 
 use rocksdb::{BlockBasedOptions, DBCompressionType, Options};
 
