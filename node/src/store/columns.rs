@@ -5,11 +5,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vellum_consensus::{Recovery, SafetyState};
 use vellum_protocol::encoding::{Reader, Writer};
-use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
-use vellum_protocol::{
-    Account, Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt,
-};
+use vellum_protocol::state::snapshot::touched_accounts;
+use vellum_protocol::{Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt};
 
+use super::checkpoint::{Unsaved, put_state, replay};
 use super::history::entries_of;
 use super::layout::{
     self, Column, ColumnStore, FORMAT, SafetyRecord, WriteSet, corrupt, decode, decode_hash,
@@ -20,7 +19,7 @@ use super::{
     StoreError, TxRecord,
 };
 
-fn hold(lock: &Mutex<()>) -> MutexGuard<'_, ()> {
+fn hold(lock: &Mutex<Unsaved>) -> MutexGuard<'_, Unsaved> {
     lock.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -42,23 +41,6 @@ fn tip(store: &impl ColumnStore) -> Result<(u64, Hash), StoreError> {
         None => Hash::ZERO,
     };
     Ok((height, hash))
-}
-
-/// Puts the state fields and the accounts in `addresses` as they are in `state`.
-fn put_state(
-    writes: &mut WriteSet,
-    state: &LedgerState,
-    addresses: impl IntoIterator<Item = Address>,
-) {
-    writes.put(Column::Meta, meta::STATE_FIELDS, state.fields().to_bytes());
-    for address in addresses {
-        let account = state.account(&address);
-        if account.is_default() {
-            writes.delete(Column::State, address.0);
-        } else {
-            writes.put(Column::State, address.0, account.to_bytes());
-        }
-    }
 }
 
 /// Checks that `commit` is self-consistent and follows the stored tip.
@@ -131,7 +113,7 @@ impl<C: ColumnStore> Store for C {
         if genesis_state.height() != 0 {
             return Err(StoreError::GenesisNotAtZero(genesis_state.height()));
         }
-        let _writer = hold(self.writer_lock());
+        let mut writer = hold(self.writer_lock());
         match self.chain()? {
             Some(found) if found == *chain => return Ok(()),
             Some(found) => {
@@ -167,6 +149,7 @@ impl<C: ColumnStore> Store for C {
         writes.put(Column::Meta, meta::LATEST_HASH, Hash::ZERO.0.to_vec());
         let addresses: Vec<Address> = genesis_state.accounts().map(|(a, _)| a).collect();
         put_state(&mut writes, genesis_state, addresses);
+        writer.reset();
         self.write(writes, true)
     }
 
@@ -279,36 +262,7 @@ impl<C: ColumnStore> Store for C {
         if self.chain()?.is_none() {
             return Ok(None);
         }
-        let fields_bytes = self
-            .get(Column::Meta, meta::STATE_FIELDS)?
-            .ok_or_else(|| corrupt("state", "the state fields are missing"))?;
-        let fields: StateFields = decode("state fields", &fields_bytes)?;
-        let mut accounts = Vec::new();
-        self.for_each(Column::State, &mut |key, value| {
-            let address: [u8; 20] = key
-                .try_into()
-                .map_err(|_| corrupt("account key", "length"))?;
-            accounts.push((Address(address), decode::<Account>("account", value)?));
-            Ok(())
-        })?;
-        let state = LedgerState::from_parts(fields, accounts);
-        let (latest, latest_hash) = tip(self)?;
-        if state.height() != latest || state.last_block_hash() != latest_hash {
-            let detail = format!(
-                "the state is at height {}, the chain at {latest}",
-                state.height()
-            );
-            return Err(corrupt("state", detail));
-        }
-        if latest > 0 {
-            let block = self
-                .block(latest)?
-                .ok_or_else(|| corrupt("blocks", format!("block {latest} is missing")))?;
-            if block.header.state_root != state.state_root() {
-                return Err(corrupt("state", "its root differs from the latest block's"));
-            }
-        }
-        Ok(Some(state))
+        replay(self, tip(self)?).map(Some)
     }
 
     fn save_safety(&self, safety: &SafetyState) -> Result<(), StoreError> {
@@ -373,7 +327,7 @@ fn safety_record(store: &impl ColumnStore) -> Result<Option<SafetyRecord>, Store
 
 /// Writes one committed block, synced (see [`Store::commit_block`]).
 fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreError> {
-    let _writer = hold(store.writer_lock());
+    let mut writer = hold(store.writer_lock());
     let chain = store.chain()?.ok_or(StoreError::NoGenesis)?;
     let (latest, latest_hash) = tip(store)?;
     let hash = check_commit(c, &chain, (latest, latest_hash))?;
@@ -408,12 +362,16 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
             entry.to_bytes(),
         );
     }
-    put_state(&mut w, c.state, touched);
+    let checkpoint = writer.record(store, height, touched, c.state, &mut w)?;
     w.put(
         Column::Meta,
         meta::LATEST_HEIGHT,
         height_key(height).to_vec(),
     );
     w.put(Column::Meta, meta::LATEST_HASH, hash.0.to_vec());
-    store.write(w, true)
+    store.write(w, true)?;
+    if checkpoint {
+        writer.written(height);
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ use vellum_protocol::{
 };
 
 use super::StoreError;
+use super::checkpoint::Unsaved;
 
 /// Storage format written into `meta` when a store is created; bump on any layout change.
 pub const FORMAT: u32 = 1;
@@ -117,8 +118,10 @@ pub trait ColumnStore: Send + Sync {
     ) -> Result<Vec<Entry>, StoreError>;
     /// Calls `f` on every entry of `column`, in key order.
     fn for_each(&self, column: Column, f: &mut Visitor<'_>) -> Result<(), StoreError>;
-    /// Held across a read-check-write sequence (a commit), so that two cannot interleave.
-    fn writer_lock(&self) -> &Mutex<()>;
+    /// Held across a read-check-write sequence (a commit), so that two cannot interleave; it
+    /// holds what the writer remembers between commits (the accounts changed since the last
+    /// state checkpoint), which starts empty when the store opens.
+    fn writer_lock(&self) -> &Mutex<Unsaved>;
     /// The safety record as last saved ([`encode_safety_record`]), `None` if none was. Kept in
     /// the `wal` column unless the store keeps it elsewhere (`RocksStore`: files of its own, so
     /// a signature never waits in a write group behind a block batch).

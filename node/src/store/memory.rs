@@ -7,6 +7,7 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::StoreError;
+use super::checkpoint::Unsaved;
 use super::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
 
 type Table = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -15,7 +16,7 @@ type Table = BTreeMap<Vec<u8>, Vec<u8>>;
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     tables: Arc<Mutex<[Table; Column::ALL.len()]>>,
-    writer: Arc<Mutex<()>>,
+    writer: Arc<Mutex<Unsaved>>,
 }
 
 impl MemoryStore {
@@ -74,7 +75,7 @@ impl ColumnStore for MemoryStore {
         Ok(())
     }
 
-    fn writer_lock(&self) -> &Mutex<()> {
+    fn writer_lock(&self) -> &Mutex<Unsaved> {
         &self.writer
     }
 }

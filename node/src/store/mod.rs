@@ -28,17 +28,24 @@
 //! | `certificates` | height `u64` | `CommitCertificate` that committed the block (replaced by the one the next block carries as `last_commit`, the canonical one) |
 //! | `txs` | tx hash (32) | height `u64` ‖ `Receipt` (the receipt holds the index) |
 //! | `history` | address (20) ‖ height `u64` ‖ index `u32` | [`HistoryEntry`] |
-//! | `state` | address (20) | `Account` (default accounts are deleted) |
-//! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` |
+//! | `state` | address (20) | `Account` as of the state checkpoint (default accounts are deleted) |
+//! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` of the state checkpoint |
 //! | `wal` | `safety_record` | the safety record (`MemoryStore`): the `SafetyState` (`u32`-prefixed: version `u8` = 1, option of (height `u64`, round `u32`, step `u8`, option block hash), option of (round `u32`, block hash)) ‖ `u32` count ‖ that many `Block` ‖ `CommitCertificate` (decided blocks the block writer had not made durable) ‖ option of `Block` (the body of the locked block; absent in earlier records) |
 //! | `wal` | `safety`, `pending` ‖ height `u64` | earlier versions' safety state and pending blocks: `RocksStore` moves them into its safety files on open |
 //!
 //! `RocksStore` keeps the safety record in `safety-a` and `safety-b` in the same directory
 //! (slots in `safety_file.rs`).
 //!
+//! The `state` column and `state_fields` hold the state after a checkpoint block, written
+//! with every [`CHECKPOINT_BLOCKS`]th block (sooner when many accounts changed); the state
+//! after the latest block is that checkpoint with the blocks since applied again (see
+//! `checkpoint.rs`). A store written before checkpoints holds its checkpoint at its latest
+//! block, which is one too.
+//!
 //! A history cursor is the 24 hex digits of height `u64` ‖ index `u32` of the last entry a
 //! page returned; the next page starts strictly below it.
 
+mod checkpoint;
 mod columns;
 mod history;
 mod layout;
@@ -54,6 +61,7 @@ use std::path::PathBuf;
 use vellum_consensus::{Recovery, SafetyState};
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState, Receipt, SignedTransaction};
 
+pub use self::checkpoint::{CHECKPOINT_BLOCKS, Unsaved};
 pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role, entries_of};
 pub use self::layout::SafetyRecord;
 pub use self::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
@@ -155,8 +163,8 @@ pub trait Store: Send + Sync {
         before: Option<&HistoryCursor>,
         limit: usize,
     ) -> Result<HistoryPage, StoreError>;
-    /// The state after the latest block (checked against its state root); `None` on a fresh
-    /// store.
+    /// The state after the latest block: the state checkpoint with the blocks since applied
+    /// again, each checked against its state root; `None` on a fresh store.
     fn load_state(&self) -> Result<Option<LedgerState>, StoreError>;
 
     /// Persists the consensus safety state, synced: durable when this returns.

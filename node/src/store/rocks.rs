@@ -16,6 +16,7 @@ use rocksdb::{
     WriteOptions,
 };
 
+use super::checkpoint::Unsaved;
 use super::layout::{self, Column, ColumnStore, Entry, Visitor, Write, WriteSet, corrupt};
 use super::safety_file::SafetyFile;
 use super::{Store, StoreError};
@@ -24,7 +25,7 @@ use super::{Store, StoreError};
 pub struct RocksStore {
     db: DB,
     path: PathBuf,
-    writer: Mutex<()>,
+    writer: Mutex<Unsaved>,
     /// The safety record's own files in the same directory.
     safety: SafetyFile,
 }
@@ -76,7 +77,7 @@ impl RocksStore {
         let store = RocksStore {
             db,
             path,
-            writer: Mutex::new(()),
+            writer: Mutex::default(),
             safety,
         };
         store.chain()?; // refuses a directory in another storage format
@@ -193,7 +194,7 @@ impl ColumnStore for RocksStore {
         Ok(())
     }
 
-    fn writer_lock(&self) -> &Mutex<()> {
+    fn writer_lock(&self) -> &Mutex<Unsaved> {
         &self.writer
     }
 }

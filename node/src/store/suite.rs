@@ -8,11 +8,16 @@
 pub mod chain;
 
 use vellum_consensus::{LockProof, Recovery, SafetyState, SignedPosition, Step};
-use vellum_protocol::{Address, Hash, Keypair, Vote, VoteKind};
+use vellum_protocol::state::snapshot::StateFields;
+use vellum_protocol::{Address, Amount, Hash, Keypair, Operation, Vote, VoteKind};
 
 use self::chain::{Committed, TestChain, address};
 use super::history::entries_of;
-use super::{ChainIdentity, HistoryCursor, HistoryEntry, MAX_HISTORY_PAGE, Store, StoreError};
+use super::layout::{Column, ColumnStore, decode, meta};
+use super::{
+    CHECKPOINT_BLOCKS, ChainIdentity, HistoryCursor, HistoryEntry, MAX_HISTORY_PAGE, Store,
+    StoreError,
+};
 
 /// Generates one `#[test]` per check for the store that `$open_fresh` makes: an expression
 /// giving a fresh `impl Fn() -> impl Store` that reopens one store each time it is called.
@@ -28,6 +33,7 @@ macro_rules! store_suite {
             a_refused_commit_writes_nothing,
             a_reopened_store_continues_the_chain,
             pending_and_locked_blocks_ride_with_the_safety_state,
+            the_state_reloads_from_its_checkpoint_and_the_blocks_since,
         );
     };
     (@tests $open_fresh:expr; $($name:ident),* $(,)?) => {
@@ -348,6 +354,68 @@ pub fn pending_and_locked_blocks_ride_with_the_safety_state<S: Store>(open: &dyn
     assert_eq!(
         (record.locked_block, record.recovery),
         (None, Recovery::default())
+    );
+}
+
+/// The height of the state that `state_fields` and the `state` column hold.
+fn checkpoint_height(store: &impl ColumnStore) -> u64 {
+    let bytes = store
+        .get(Column::Meta, meta::STATE_FIELDS)
+        .unwrap()
+        .unwrap();
+    decode::<StateFields>("state fields", &bytes)
+        .unwrap()
+        .height
+}
+
+pub fn the_state_reloads_from_its_checkpoint_and_the_blocks_since<S: ColumnStore>(
+    open: &dyn Fn() -> S,
+) {
+    let last = 2 * CHECKPOINT_BLOCKS + 10;
+    let mut chain = TestChain::new("suite-checkpoint", last as u16 + 2);
+    // Block h moves 1 from user h to user h + 1: most accounts change in two blocks only.
+    let next = |store: &S, chain: &mut TestChain| {
+        let h = chain.state.height() as usize + 1;
+        let to = address(&chain.users[h + 1]);
+        let op = Operation::Transfer {
+            to,
+            amount: Amount(1),
+            memo: String::new(),
+        };
+        let c = chain.next_block(vec![chain.tx(&chain.users[h], 0, op)]);
+        store.commit_block(&c.commit()).unwrap();
+        c
+    };
+    let store = open();
+    store.init_genesis(&chain.identity, &chain.state).unwrap();
+    let mut blocks = Vec::new();
+    let restart = CHECKPOINT_BLOCKS + CHECKPOINT_BLOCKS / 3;
+    while (blocks.len() as u64) < restart {
+        blocks.push(next(&store, &mut chain));
+    }
+    assert_eq!(checkpoint_height(&store), CHECKPOINT_BLOCKS);
+    assert_holds(&store, &blocks);
+    drop(store);
+    // A restarted writer knows nothing of the accounts changed since the checkpoint; the next
+    // checkpoint must still save them (the blocks above it say which).
+    let store = open();
+    store.writer_lock().lock().unwrap().reset();
+    while (blocks.len() as u64) < last {
+        blocks.push(next(&store, &mut chain));
+    }
+    assert_eq!(checkpoint_height(&store), 2 * CHECKPOINT_BLOCKS);
+    drop(store);
+    let store = open();
+    assert_holds(&store, &blocks);
+    // A block the replay needs is part of the state: without it the store refuses to start.
+    let mut gone = super::WriteSet::with_capacity(1);
+    gone.delete(Column::Blocks, super::layout::height_key(last - 1));
+    store.write(gone, true).unwrap();
+    let err = store.load_state().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("block {} is missing", last - 1)),
+        "{err}"
     );
 }
 

@@ -139,7 +139,7 @@ impl crate::store::ColumnStore for GatedStore {
     ) -> Result<(), crate::store::StoreError> {
         self.inner.for_each(column, f)
     }
-    fn writer_lock(&self) -> &std::sync::Mutex<()> {
+    fn writer_lock(&self) -> &std::sync::Mutex<crate::store::Unsaved> {
         self.inner.writer_lock()
     }
 }
