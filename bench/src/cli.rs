@@ -118,6 +118,11 @@ pub struct Cli {
     #[arg(long, value_name = "MS")]
     pub heartbeat_ms: Option<u64>,
 
+    /// The most transactions a proposer puts in one block (the genesis's `max_block_txs`)
+    /// [default: the genesis default, 2,000; at most 20,000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=20_000))]
+    pub max_block_txs: Option<u64>,
+
     /// Each node's rpc.requests_per_second; high by default so that the RPC rate limit (1000
     /// per node in a fresh config) is not what is measured.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
@@ -182,6 +187,7 @@ pub struct Settings {
     #[serde(serialize_with = "as_seconds")]
     pub catchup_timeout: Duration,
     pub heartbeat_ms: u64,
+    pub max_block_txs: Option<usize>,
     pub rpc_requests_per_second: u32,
     pub strict: bool,
     pub out: PathBuf,
@@ -302,6 +308,7 @@ impl Cli {
             behind: self.behind,
             catchup_timeout: seconds("--catchup-timeout", self.catchup_timeout, 1.0)?,
             heartbeat_ms,
+            max_block_txs: self.max_block_txs.map(|n| n as usize),
             rpc_requests_per_second: self.rpc_requests_per_second,
             strict: self.strict,
             out: self.out.unwrap_or_else(|| {
@@ -349,6 +356,15 @@ mod tests {
     fn consensus_mode_defaults_to_a_one_millisecond_heartbeat() {
         assert_eq!(parse(&["--mode", "consensus"]).unwrap().heartbeat_ms, 1);
         assert_eq!(parse(&[]).unwrap().heartbeat_ms, 0);
+    }
+
+    #[test]
+    fn the_block_size_is_the_genesis_default_unless_given_within_the_ledger_limit() {
+        assert_eq!(parse(&[]).unwrap().max_block_txs, None);
+        let s = parse(&["--max-block-txs", "500"]).unwrap();
+        assert_eq!(s.max_block_txs, Some(500));
+        assert!(parse(&["--max-block-txs", "0"]).is_err());
+        assert!(parse(&["--max-block-txs", "20001"]).is_err());
     }
 
     #[test]

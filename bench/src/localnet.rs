@@ -25,6 +25,8 @@ pub struct LocalnetOptions {
     pub validators: usize,
     pub accounts: Vec<GenesisAccount>,
     pub heartbeat_ms: u64,
+    /// The genesis's `max_block_txs`; `None`: the genesis default.
+    pub max_block_txs: Option<usize>,
     pub node_bin: PathBuf,
     pub rpc_requests_per_second: u32,
     pub node_log: String,
@@ -55,6 +57,9 @@ impl Localnet {
         init.chain_id = CHAIN_ID.into();
         init.accounts = options.accounts.clone();
         init.heartbeat_ms = options.heartbeat_ms;
+        if let Some(max) = options.max_block_txs {
+            init.consensus.max_block_txs = max;
+        }
         let net = init_network(&init).context("cannot create the network")?;
         for node in &net.nodes {
             let mut config = NodeConfig::load(&node.config_file)?;

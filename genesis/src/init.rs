@@ -49,6 +49,8 @@ pub struct InitOptions {
     pub genesis_time_ms: Option<u64>,
     /// Each node's `consensus.heartbeat_ms`: 0 makes no empty blocks.
     pub heartbeat_ms: u64,
+    /// The genesis file's consensus parameters (timeouts, block size).
+    pub consensus: ConsensusParams,
 }
 
 impl InitOptions {
@@ -65,6 +67,7 @@ impl InitOptions {
             force: false,
             genesis_time_ms: None,
             heartbeat_ms: 0,
+            consensus: ConsensusParams::default(),
         }
     }
 }
@@ -181,7 +184,7 @@ pub fn init_network(options: &InitOptions) -> Result<NetworkSummary> {
         issuers: vec![address_of(&issuer)],
         admins: vec![address_of(&admin)],
         accounts,
-        consensus: ConsensusParams::default(),
+        consensus: options.consensus.clone(),
     };
     let checked = check_genesis(&genesis).map_err(|faults| {
         let list: Vec<String> = faults.iter().map(|f| format!("  - {f}")).collect();

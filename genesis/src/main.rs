@@ -120,6 +120,7 @@ fn init(args: &InitArgs, json: bool) -> Result<ExitCode> {
         force: args.force,
         genesis_time_ms: None,
         heartbeat_ms: args.heartbeat_ms,
+        consensus: Default::default(),
     };
     let summary = init_network(&options)?;
     if json {

@@ -28,6 +28,7 @@ pub fn localnet(settings: &Settings, accounts: Option<&Accounts>) -> Result<Loca
         validators: settings.validators,
         accounts: accounts.map(Accounts::genesis).unwrap_or_default(),
         heartbeat_ms: settings.heartbeat_ms,
+        max_block_txs: settings.max_block_txs,
         node_bin: settings.node_bin.clone(),
         rpc_requests_per_second: settings.rpc_requests_per_second,
         node_log: settings.node_log.clone(),

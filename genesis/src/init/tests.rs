@@ -17,9 +17,11 @@ fn a_four_node_network_is_consistent_across_its_files() {
     let mut options = localnet(dir.path(), 4);
     options.accounts = vec![parse_opening_balance(&format!("{extra}=250.5"), 2).unwrap()];
     options.heartbeat_ms = 1_000;
+    options.consensus.max_block_txs = 750;
     let summary = init_network(&options).unwrap();
 
     let genesis = read_genesis_file(&summary.genesis_file).unwrap();
+    assert_eq!(genesis.consensus.max_block_txs, 750);
     let state = LedgerState::from_genesis(&genesis).unwrap();
     assert_eq!(genesis.validators.len(), 4);
     assert_eq!(state.account(&extra).balance, Amount(25_050));
