@@ -35,6 +35,8 @@ pub struct Records {
     pub reasons: Vec<String>,
     /// Transactions in observed blocks that are not in the plan (none on a fresh chain).
     pub foreign: u64,
+    /// Sends after a transaction's first (a resend policy's).
+    pub resent: u64,
 }
 
 impl Records {
@@ -92,11 +94,16 @@ impl TxBook {
         self.records.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The batch holding `indices` left at `at`.
+    /// The batch holding `indices` left at `at`. A transaction sent again keeps its first
+    /// send instant: its latency is the client's, from the first try.
     pub fn sent(&self, indices: &[u32], at: Instant) {
         let mut r = self.lock();
         for &j in indices {
-            r.sent[j as usize] = Some(at);
+            if r.sent[j as usize].is_some() {
+                r.resent += 1;
+            } else {
+                r.sent[j as usize] = Some(at);
+            }
         }
     }
 
@@ -173,6 +180,21 @@ mod tests {
             assert_eq!(r.foreign, 1);
             assert_eq!(r.committed[0].map(|c| c.height), Some(5));
             assert_eq!(r.refused_by_reason().get("mempool_full"), Some(&1));
+        });
+    }
+
+    #[test]
+    fn a_transaction_sent_again_keeps_its_first_send_and_its_last_answer() {
+        let book = TxBook::new(&[Hash([1; 32])]);
+        let first = Instant::now();
+        book.sent(&[0], first);
+        book.answered([(0, Some("mempool_full"))]);
+        book.sent(&[0], first + std::time::Duration::from_millis(250));
+        book.answered([(0, None)]);
+        book.with(|r| {
+            assert_eq!((r.sent[0], r.resent), (Some(first), 1));
+            assert_eq!(r.answer[0], Answer::Accepted);
+            assert!(r.refused_by_reason().is_empty());
         });
     }
 

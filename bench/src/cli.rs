@@ -128,6 +128,17 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub rpc_requests_per_second: u32,
 
+    /// Send a transaction refused for a reason that may pass later (mempool_full,
+    /// account_limit, nonce_too_high, a rate limit or a transport error) again after
+    /// --resend-ms, as a wallet does, until it is accepted or the offering ends. Without it
+    /// each transaction is sent once, and a refusal strands its sender's later ones.
+    #[arg(long)]
+    pub resend: bool,
+
+    /// The pause before a refused transaction is sent again (with --resend).
+    #[arg(long, value_name = "MS", default_value_t = 250, requires = "resend")]
+    pub resend_ms: u64,
+
     /// Fail (exit 4) when any transaction was refused.
     #[arg(long)]
     pub strict: bool,
@@ -188,6 +199,9 @@ pub struct Settings {
     pub catchup_timeout: Duration,
     pub heartbeat_ms: u64,
     pub max_block_txs: Option<usize>,
+    /// Send retryable refusals again after this pause (`--resend`).
+    #[serde(serialize_with = "as_optional_seconds")]
+    pub resend: Option<Duration>,
     pub rpc_requests_per_second: u32,
     pub strict: bool,
     pub out: PathBuf,
@@ -203,6 +217,17 @@ pub struct Settings {
 /// Durations in the JSON report are seconds, a plain number.
 fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
+}
+
+/// An optional duration: seconds, or null.
+fn as_optional_seconds<S: serde::Serializer>(
+    d: &Option<Duration>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_f64(d.as_secs_f64()),
+        None => s.serialize_none(),
+    }
 }
 
 fn seconds(flag: &str, value: f64, min: f64) -> Result<Duration> {
@@ -309,6 +334,9 @@ impl Cli {
             catchup_timeout: seconds("--catchup-timeout", self.catchup_timeout, 1.0)?,
             heartbeat_ms,
             max_block_txs: self.max_block_txs.map(|n| n as usize),
+            resend: self
+                .resend
+                .then(|| Duration::from_millis(self.resend_ms.max(1))),
             rpc_requests_per_second: self.rpc_requests_per_second,
             strict: self.strict,
             out: self.out.unwrap_or_else(|| {
@@ -365,6 +393,16 @@ mod tests {
         assert_eq!(s.max_block_txs, Some(500));
         assert!(parse(&["--max-block-txs", "0"]).is_err());
         assert!(parse(&["--max-block-txs", "20001"]).is_err());
+    }
+
+    #[test]
+    fn resending_is_off_unless_asked_and_its_pause_needs_it() {
+        assert_eq!(parse(&[]).unwrap().resend, None);
+        let s = parse(&["--resend"]).unwrap();
+        assert_eq!(s.resend, Some(Duration::from_millis(250)));
+        let s = parse(&["--resend", "--resend-ms", "100"]).unwrap();
+        assert_eq!(s.resend, Some(Duration::from_millis(100)));
+        assert!(parse(&["--resend-ms", "100"]).is_err());
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub fn counts(r: &Records, accounts: usize) -> Counts {
         planned: r.sent.len() as u64,
         refused_by_reason: r.refused_by_reason(),
         foreign: r.foreign,
+        resent: r.resent,
         ..Counts::default()
     };
     let mut refused_account = vec![false; accounts];

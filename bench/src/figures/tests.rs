@@ -31,6 +31,7 @@ fn records(t0: Instant) -> Records {
         committed: vec![c(500, 1), c(500, 1), None, c(1600, 2), None, None],
         reasons: vec!["mempool_full".into()],
         foreign: 0,
+        resent: 2,
     }
 }
 
@@ -44,6 +45,7 @@ fn an_accepted_transaction_behind_a_refused_nonce_is_stranded_not_lost() {
     // Tx 4 (account 0, after refused tx 2) is stranded; tx 5 (account 1) is lost.
     assert_eq!((c.stranded, c.lost), (1, 1));
     assert_eq!(c.refused_by_reason.get("mempool_full"), Some(&1));
+    assert_eq!(c.resent, 2);
 }
 
 #[test]

@@ -2,6 +2,12 @@
 //! its own task, whatever became of the earlier ones; many batches may be in flight at once.
 //! A sender that falls behind its schedule (a busy machine) sends the late tick at once and
 //! reports how late it was, so the offered rate is never silently lower than asked.
+//!
+//! With a [`Resend`] policy, a batch's task sends the transactions refused for a reason that
+//! may pass later (the pool was full, a nonce before them was refused, ...) again after a
+//! pause, to the same node and in the same order, as a wallet's outbox does, until they are
+//! accepted or the offering ends. Without it, each transaction is sent once: every refusal
+//! then strands its sender's later transactions behind the nonce gap it leaves.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +20,24 @@ use vellum_protocol::rpc::{SubmitOutcome, VellumApiClient};
 
 use super::{Batch, Plan};
 use crate::book::TxBook;
+
+/// Refusals that may pass later: the transaction is sent again under a [`Resend`] policy.
+pub const RETRYABLE: [&str; 7] = [
+    "mempool_full",
+    "account_limit",
+    "nonce_too_high",
+    "rate_limited",
+    "unavailable",
+    "request_timeout",
+    "transport",
+];
+
+/// Send refused transactions again, `after` each refusal, until `until`.
+#[derive(Debug, Clone, Copy)]
+pub struct Resend {
+    pub after: Duration,
+    pub until: Instant,
+}
 
 /// How the sending went.
 #[derive(Debug)]
@@ -39,6 +63,7 @@ pub async fn send(
     clients: Vec<HttpClient>,
     book: Arc<TxBook>,
     start: Instant,
+    resend: Option<Resend>,
     mut stop: watch::Receiver<bool>,
 ) -> SendStats {
     let schedule = plan.schedule;
@@ -65,7 +90,7 @@ pub async fn send(
         stats.lateness.push(now.saturating_duration_since(due));
         for batch in tick {
             let client = clients[batch.node].clone();
-            in_flight.spawn(submit(client, batch, book.clone()));
+            in_flight.spawn(submit(client, batch, book.clone(), resend));
             stats.batches += 1;
         }
         stats.last_sent = now;
@@ -80,33 +105,64 @@ pub async fn send(
     stats
 }
 
-/// Sends one batch and books the answers; returns the round trip.
-async fn submit(client: HttpClient, batch: Batch, book: Arc<TxBook>) -> Duration {
-    let Batch { txs, indices, .. } = batch;
-    let sent = Instant::now();
-    book.sent(&indices, sent);
-    let result = client.tx_submit_batch(txs).await;
-    let round_trip = sent.elapsed();
-    match result {
-        Ok(outcomes) if outcomes.len() == indices.len() => {
-            let reasons: Vec<Option<String>> = outcomes.iter().map(refusal).collect();
-            book.answered(
-                indices
-                    .iter()
-                    .copied()
-                    .zip(reasons.iter().map(|r| r.as_deref())),
-            );
+/// Sends one batch and books the answers, sending the retryable refusals again under
+/// `resend`; returns the first round trip.
+async fn submit(
+    client: HttpClient,
+    batch: Batch,
+    book: Arc<TxBook>,
+    resend: Option<Resend>,
+) -> Duration {
+    let Batch {
+        mut txs,
+        mut indices,
+        ..
+    } = batch;
+    let mut first_round_trip = None;
+    loop {
+        let sent = Instant::now();
+        book.sent(&indices, sent);
+        let result = client.tx_submit_batch(txs.clone()).await;
+        first_round_trip.get_or_insert(sent.elapsed());
+        let reasons: Vec<Option<String>> = match result {
+            Ok(outcomes) if outcomes.len() == indices.len() => {
+                outcomes.iter().map(refusal).collect()
+            }
+            Ok(_) => vec![Some("answer_count_mismatch".into()); indices.len()],
+            Err(e) => vec![Some(batch_refusal(&e)); indices.len()],
+        };
+        book.answered(
+            indices
+                .iter()
+                .copied()
+                .zip(reasons.iter().map(|r| r.as_deref())),
+        );
+        let Some(policy) = resend else { break };
+        let again = Instant::now() + policy.after;
+        if again >= policy.until {
+            break;
         }
-        Ok(_) => {
-            let reason = Some("answer_count_mismatch");
-            book.answered(indices.iter().map(|&j| (j, reason)));
+        (txs, indices) = to_send_again(txs, indices, &reasons);
+        if txs.is_empty() {
+            break;
         }
-        Err(e) => {
-            let reason = batch_refusal(&e);
-            book.answered(indices.iter().map(|&j| (j, Some(reason.as_str()))));
-        }
+        tokio::time::sleep_until(again.into()).await;
     }
-    round_trip
+    first_round_trip.unwrap_or_default()
+}
+
+/// The transactions (and their numbers) whose refusal may pass later, in their order.
+fn to_send_again(
+    txs: Vec<String>,
+    indices: Vec<u32>,
+    reasons: &[Option<String>],
+) -> (Vec<String>, Vec<u32>) {
+    txs.into_iter()
+        .zip(indices)
+        .zip(reasons)
+        .filter(|(_, r)| r.as_deref().is_some_and(|r| RETRYABLE.contains(&r)))
+        .map(|(pair, _)| pair)
+        .unzip()
 }
 
 /// The reason a transaction was refused: the stable name the node gives (`mempool_full`,
@@ -165,6 +221,21 @@ mod tests {
         };
         assert_eq!(refusal(&named).as_deref(), Some("mempool_full"));
         assert_eq!(refusal(&bare).as_deref(), Some("rpc_error_-32603"));
+    }
+
+    #[test]
+    fn only_refusals_that_may_pass_later_are_sent_again_in_their_order() {
+        let txs: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let reasons = [
+            None,
+            Some("mempool_full".to_string()),
+            Some("bad_signature".to_string()),
+            Some("nonce_too_high".to_string()),
+            Some("transport".to_string()),
+        ];
+        let (again, indices) = to_send_again(txs, vec![10, 11, 12, 13, 14], &reasons);
+        assert_eq!(again, ["b", "d", "e"]);
+        assert_eq!(indices, [11, 13, 14]);
     }
 
     #[test]

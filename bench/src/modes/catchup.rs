@@ -54,7 +54,14 @@ pub async fn run(s: &Settings) -> Result<CatchupRun> {
     let observer = Observer::start(net.ws_url(0), None, Some(book.clone())).await?;
     let start = Instant::now() + Duration::from_millis(200);
     let (stop, stopped) = watch::channel(false);
-    let sending = send(plan, net.clients().to_vec(), book.clone(), start, stopped);
+    let sending = send(
+        plan,
+        net.clients().to_vec(),
+        book.clone(),
+        start,
+        None,
+        stopped,
+    );
     let watching = async {
         let phases = watch_catchup(&mut net, &observer, &book, s, start, victim).await;
         let _ = stop.send(true);

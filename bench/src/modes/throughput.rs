@@ -14,7 +14,7 @@ use crate::book::TxBook;
 use crate::cli::Settings;
 use crate::figures::{self, Window};
 use crate::load::Plan;
-use crate::load::send::send;
+use crate::load::send::{Resend, send};
 use crate::progress;
 use crate::report::{SenderView, ThroughputRun};
 use crate::schedule::Schedule;
@@ -59,7 +59,20 @@ pub async fn run(s: &Settings, rate: u64) -> Result<ThroughputRun> {
         s.warmup.as_secs_f64()
     );
     let (_stop, never) = watch::channel(false);
-    let sent = send(plan, net.clients().to_vec(), book.clone(), start, never).await;
+    // Resending ends with the offered load: the drain only waits.
+    let resend = s.resend.map(|after| Resend {
+        after,
+        until: window.to,
+    });
+    let sent = send(
+        plan,
+        net.clients().to_vec(),
+        book.clone(),
+        start,
+        resend,
+        never,
+    )
+    .await;
     drain(
         &mut net,
         &book,

@@ -107,6 +107,8 @@ pub struct Counts {
     pub committed_after_refusal: u64,
     /// Transactions in the observed blocks that the bench did not send.
     pub foreign: u64,
+    /// Sends after a transaction's first (`--resend`).
+    pub resent: u64,
 }
 
 /// How the open-loop sender kept its schedule.

@@ -151,6 +151,13 @@ fn counts(out: &mut String, c: &Counts) {
             .collect();
         let _ = writeln!(out, "  refused by reason: {}", reasons.join(", "));
     }
+    if c.resent > 0 {
+        let _ = writeln!(
+            out,
+            "  sent again after a refusal: {} times (latency counts from the first send)",
+            c.resent
+        );
+    }
     if c.foreign > 0 {
         let _ = writeln!(
             out,
