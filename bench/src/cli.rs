@@ -128,6 +128,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub rpc_requests_per_second: u32,
 
+    /// Each node's mempool.max_txs, the most pending transactions [default: the config
+    /// default, 100,000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub mempool_max_txs: Option<u64>,
+
     /// Send a transaction refused for a reason that may pass later (mempool_full,
     /// account_limit, nonce_too_high, a rate limit or a transport error) again after
     /// --resend-ms, as a wallet does, until it is accepted or the offering ends. Without it
@@ -199,6 +204,7 @@ pub struct Settings {
     pub catchup_timeout: Duration,
     pub heartbeat_ms: u64,
     pub max_block_txs: Option<usize>,
+    pub mempool_max_txs: Option<usize>,
     /// Send retryable refusals again after this pause (`--resend`).
     #[serde(serialize_with = "as_optional_seconds")]
     pub resend: Option<Duration>,
@@ -334,6 +340,7 @@ impl Cli {
             catchup_timeout: seconds("--catchup-timeout", self.catchup_timeout, 1.0)?,
             heartbeat_ms,
             max_block_txs: self.max_block_txs.map(|n| n as usize),
+            mempool_max_txs: self.mempool_max_txs.map(|n| n as usize),
             resend: self
                 .resend
                 .then(|| Duration::from_millis(self.resend_ms.max(1))),
@@ -387,12 +394,16 @@ mod tests {
     }
 
     #[test]
-    fn the_block_size_is_the_genesis_default_unless_given_within_the_ledger_limit() {
+    fn the_block_size_and_the_pool_bound_are_the_defaults_unless_given_within_limits() {
         assert_eq!(parse(&[]).unwrap().max_block_txs, None);
         let s = parse(&["--max-block-txs", "500"]).unwrap();
         assert_eq!(s.max_block_txs, Some(500));
         assert!(parse(&["--max-block-txs", "0"]).is_err());
         assert!(parse(&["--max-block-txs", "20001"]).is_err());
+        assert_eq!(parse(&[]).unwrap().mempool_max_txs, None);
+        let s = parse(&["--mempool-max-txs", "20000"]).unwrap();
+        assert_eq!(s.mempool_max_txs, Some(20_000));
+        assert!(parse(&["--mempool-max-txs", "0"]).is_err());
     }
 
     #[test]

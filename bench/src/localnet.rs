@@ -27,6 +27,8 @@ pub struct LocalnetOptions {
     pub heartbeat_ms: u64,
     /// The genesis's `max_block_txs`; `None`: the genesis default.
     pub max_block_txs: Option<usize>,
+    /// Each node's `mempool.max_txs`; `None`: the config default.
+    pub mempool_max_txs: Option<usize>,
     pub node_bin: PathBuf,
     pub rpc_requests_per_second: u32,
     pub node_log: String,
@@ -64,6 +66,10 @@ impl Localnet {
         for node in &net.nodes {
             let mut config = NodeConfig::load(&node.config_file)?;
             config.rpc.requests_per_second = options.rpc_requests_per_second;
+            if let Some(max) = options.mempool_max_txs {
+                config.mempool.max_txs = max;
+                config.mempool.max_per_account = config.mempool.max_per_account.min(max);
+            }
             std::fs::write(&node.config_file, config.to_toml())
                 .with_context(|| format!("cannot write {}", node.config_file.display()))?;
         }

@@ -29,6 +29,7 @@ pub fn localnet(settings: &Settings, accounts: Option<&Accounts>) -> Result<Loca
         accounts: accounts.map(Accounts::genesis).unwrap_or_default(),
         heartbeat_ms: settings.heartbeat_ms,
         max_block_txs: settings.max_block_txs,
+        mempool_max_txs: settings.mempool_max_txs,
         node_bin: settings.node_bin.clone(),
         rpc_requests_per_second: settings.rpc_requests_per_second,
         node_log: settings.node_log.clone(),
