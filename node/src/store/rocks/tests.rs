@@ -173,6 +173,21 @@ fn each_column_has_the_options_its_keys_need() {
     }
     assert!(section("history").contains("memtable_whole_key_filtering=false"));
     assert!(table("history").contains("filter_policy=nullptr"));
+    // Memtables of 32 MiB (RocksDB's default is 64 MiB) in every column.
+    for name in [
+        "blocks",
+        "block_hashes",
+        "txs",
+        "history",
+        "state",
+        "meta",
+        "wal",
+    ] {
+        assert!(
+            section(name).contains("write_buffer_size=33554432"),
+            "{name}"
+        );
+    }
 }
 
 /// The nice value of each of this process's threads whose name starts with `prefix`.
