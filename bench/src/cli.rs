@@ -135,12 +135,13 @@ pub struct Cli {
 
     /// Send a transaction refused for a reason that may pass later (mempool_full,
     /// account_limit, nonce_too_high, a rate limit or a transport error) again after
-    /// --resend-ms, as a wallet does, until it is accepted or the offering ends. Without it
-    /// each transaction is sent once, and a refusal strands its sender's later ones.
+    /// --resend-ms, doubling the pause with each try up to 4 s, as a wallet does, until it is
+    /// accepted or the offering ends. Without it each transaction is sent once, and a
+    /// refusal strands its sender's later ones.
     #[arg(long)]
     pub resend: bool,
 
-    /// The pause before a refused transaction is sent again (with --resend).
+    /// The first pause before a refused transaction is sent again (with --resend).
     #[arg(long, value_name = "MS", default_value_t = 250, requires = "resend")]
     pub resend_ms: u64,
 

@@ -5,8 +5,10 @@
 //!
 //! With a [`Resend`] policy, a batch's task sends the transactions refused for a reason that
 //! may pass later (the pool was full, a nonce before them was refused, ...) again after a
-//! pause, to the same node and in the same order, as a wallet's outbox does, until they are
-//! accepted or the offering ends. Without it, each transaction is sent once: every refusal
+//! pause that doubles with each try (up to [`MAX_RESEND_PAUSE`]), to the same node and in the
+//! same order, as a wallet's outbox does, until they are accepted or the offering ends. (A
+//! fixed pause of 250 ms at 15,000 tx/s offered sent 3.3 million repeats in 60 s, 15,000
+//! batches in flight: the clients' storm, not the network, was then what the run measured.) Without it, each transaction is sent once: every refusal
 //! then strands its sender's later transactions behind the nonce gap it leaves.
 
 use std::sync::Arc;
@@ -32,7 +34,11 @@ pub const RETRYABLE: [&str; 7] = [
     "transport",
 ];
 
-/// Send refused transactions again, `after` each refusal, until `until`.
+/// The longest pause before a refused transaction is sent again.
+pub const MAX_RESEND_PAUSE: Duration = Duration::from_secs(4);
+
+/// Send refused transactions again, `after` the first refusal (doubling with each further
+/// one), until `until`.
 #[derive(Debug, Clone, Copy)]
 pub struct Resend {
     pub after: Duration,
@@ -119,6 +125,7 @@ async fn submit(
         ..
     } = batch;
     let mut first_round_trip = None;
+    let mut pause = resend.map(|r| r.after);
     loop {
         let sent = Instant::now();
         book.sent(&indices, sent);
@@ -137,11 +144,14 @@ async fn submit(
                 .copied()
                 .zip(reasons.iter().map(|r| r.as_deref())),
         );
-        let Some(policy) = resend else { break };
-        let again = Instant::now() + policy.after;
+        let (Some(policy), Some(wait)) = (resend, pause) else {
+            break;
+        };
+        let again = Instant::now() + wait;
         if again >= policy.until {
             break;
         }
+        pause = Some((wait * 2).min(MAX_RESEND_PAUSE.max(policy.after)));
         (txs, indices) = to_send_again(txs, indices, &reasons);
         if txs.is_empty() {
             break;
