@@ -232,7 +232,7 @@ fn as_optional_seconds<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match d {
-        Some(d) => s.serialize_f64(d.as_secs_f64()),
+        Some(d) => as_seconds(d, s),
         None => s.serialize_none(),
     }
 }

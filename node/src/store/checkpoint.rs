@@ -1,11 +1,11 @@
 //! State checkpoints: the `state` column and `state_fields` hold the ledger state as of a
 //! checkpoint, not as of every block.
 //!
-//! Writing every touched account with every block was most of a block's keys (a transfer
-//! touches two accounts, and gives one `txs` key and two history entries besides), and the
-//! block writer looked each of them up in the accounts trie again. The blocks themselves are
-//! the log of every change: the store now writes the accounts changed since the last
-//! checkpoint once every [`CHECKPOINT_BLOCKS`] blocks (sooner when more than
+//! Writing every touched account with every block was two of the five keys a transfer brought
+//! (besides its `txs` key and two history entries), and the block writer looked each of them
+//! up in the accounts trie again. The blocks themselves are the log of every change: the
+//! store now writes the accounts changed since the last checkpoint once every
+//! [`CHECKPOINT_BLOCKS`] blocks (sooner when more than
 //! [`MAX_UNSAVED_ACCOUNTS`] have changed), each in the same atomic batch as its block, and
 //! [`replay`] rebuilds the state after the latest block from the checkpoint and the blocks
 //! since when the node starts.
@@ -25,12 +25,12 @@ use std::collections::BTreeSet;
 
 use vellum_protocol::state::snapshot::{StateFields, touched_accounts};
 use vellum_protocol::{
-    Account, Address, Encode, LedgerState, SignatureCheck, SignedTransaction, SignedVote,
-    apply_block,
+    Account, Address, Block, Encode, Hash, LedgerState, SignatureCheck, SignedTransaction,
+    SignedVote, apply_block,
 };
 
-use super::StoreError;
-use super::layout::{Column, ColumnStore, WriteSet, corrupt, decode, height_key, meta};
+use super::layout::{Column, ColumnStore, WriteSet, corrupt, decode, meta};
+use super::{Store, StoreError};
 
 /// Blocks between two checkpoints, at most: a restart replays up to this many blocks.
 pub const CHECKPOINT_BLOCKS: u64 = 100;
@@ -119,14 +119,10 @@ fn checkpoint_fields(store: &impl ColumnStore) -> Result<StateFields, StoreError
 }
 
 /// Block `height`, which the store must hold.
-fn stored_block(
-    store: &impl ColumnStore,
-    height: u64,
-) -> Result<vellum_protocol::Block, StoreError> {
-    let bytes = store
-        .get(Column::Blocks, &height_key(height))?
-        .ok_or_else(|| corrupt("blocks", format!("block {height} is missing")))?;
-    decode("block", &bytes)
+fn stored_block(store: &impl ColumnStore, height: u64) -> Result<Block, StoreError> {
+    store
+        .block(height)?
+        .ok_or_else(|| corrupt("blocks", format!("block {height} is missing")))
 }
 
 /// The checkpoint's height and the accounts changed by the blocks above it, up to `latest`.
@@ -146,7 +142,7 @@ fn read_back(store: &impl ColumnStore, latest: u64) -> Result<Since, StoreError>
 /// against its block's state root, with every block since applied again.
 pub fn replay(
     store: &impl ColumnStore,
-    (latest, latest_hash): (u64, vellum_protocol::Hash),
+    (latest, latest_hash): (u64, Hash),
 ) -> Result<LedgerState, StoreError> {
     let fields = checkpoint_fields(store)?;
     let mut accounts = Vec::new();

@@ -334,7 +334,7 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
     let height = c.block.height();
     let history = entries_of(c.block, c.receipts, c.time_ms);
     let touched = touched_accounts(c.block);
-    let mut w = WriteSet::with_capacity(8 + c.receipts.len() + history.len() + touched.len());
+    let mut w = WriteSet::with_capacity(8 + c.receipts.len() + history.len());
     w.put(Column::Blocks, height_key(height), c.block.to_bytes());
     w.put(Column::BlockHashes, hash.0, height_key(height).to_vec());
     w.put(

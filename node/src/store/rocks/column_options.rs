@@ -1,9 +1,10 @@
 //! Each column family's options, chosen for how its keys are written and looked up.
 //!
-//! Writes. Every committed transaction writes keys that land at random places of large memtables: its
-//! hash in `txs`, its sender's and recipient's history entries (address first), and their
-//! accounts in `state` (address). In RocksDB's default memtable, a skip list of 64 MiB, each
-//! such insert searches from the top of the list and misses the cache at nearly every level:
+//! Writes. Every committed transaction writes keys that land at random places of large
+//! memtables: its hash in `txs`, its sender's and recipient's history entries (address
+//! first), and, at each state checkpoint, the accounts changed in `state` (address). In
+//! RocksDB's skip list memtable (64 MiB when this was measured), each such insert searches
+//! from the top of the list and misses the cache at nearly every level:
 //! at 7,000 tx/s the block writers' skip list searches were a tenth of the machine (perf,
 //! 2026-12-05), more than anything but signature verification.
 //!
@@ -22,6 +23,9 @@
 //! Lookups. `txs` and `block_hashes` are read by hash, and mostly for a key that is not there
 //! (each submission is first looked for among the committed transactions): both have bloom
 //! filters, in the memtable and in each table file, so such a miss costs no search.
+//!
+//! Size. Every column's memtable is 32 MiB, half RocksDB's default, to bound each node's
+//! memory ([`WRITE_BUFFER_BYTES`]).
 
 use rocksdb::{BlockBasedOptions, DBCompressionType, Options};
 
