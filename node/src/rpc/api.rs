@@ -61,18 +61,16 @@ pub(super) fn backend_error(e: BackendError) -> ErrorObjectOwned {
 /// Decodes every hex text and submits those that decode, in one backend call; the answers
 /// come back in the order of `texts`.
 async fn submit_all(rpc: &VellumRpc, texts: Vec<String>) -> RpcResult<Vec<SubmitOutcomeOf>> {
-    let decoded: Vec<Result<_, SubmitError>> =
-        texts.iter().map(|t| decode_signed_tx_hex(t)).collect();
-    let txs: Vec<_> = decoded
+    let mut txs = Vec::with_capacity(texts.len());
+    let decoded: Vec<Result<(), SubmitError>> = texts
         .iter()
-        .filter_map(|d| d.as_ref().ok())
-        .cloned()
+        .map(|t| decode_signed_tx_hex(t).map(|tx| txs.push(tx)))
         .collect();
     let mut answers = rpc.blocking(move |b| Ok(b.submit(txs))).await?.into_iter();
     Ok(decoded
         .into_iter()
         .map(|d| match d {
-            Ok(_) => answers.next().unwrap_or_else(|| {
+            Ok(()) => answers.next().unwrap_or_else(|| {
                 Err(SubmitError::Unavailable(
                     "the mempool gave fewer answers than transactions".into(),
                 ))

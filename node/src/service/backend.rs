@@ -14,10 +14,11 @@ use vellum_protocol::rpc::{
     AccountEvent, AccountView, BlockId, BlockView, ChainStatus, HistoryEntry, HistoryPage,
     SubmitError, SubmitResult, TxInfo, TxStatus, ValidatorView,
 };
-use vellum_protocol::{Address, Hash, LedgerState, SignedTransaction};
+use vellum_protocol::{Address, Hash, LedgerState, RejectReason, SignedTransaction};
 
 use super::shared::{Command, Evicted, SharedHandle};
 use super::views;
+use crate::mempool::AdmissionError;
 use crate::rpc::backend::{BackendError, RpcBackend};
 use crate::store::{self, HistoryCursor, StoreError};
 
@@ -69,11 +70,24 @@ impl NodeBackend {
         self.evicted().get(hash).map(views::removal_status)
     }
 
-    /// Where a transaction the driver refused already is: committed (in the store), dropped by
-    /// the mempool, or committed here but not durable yet (pending, until the store shows it).
-    /// The same signed transaction sent again is one transaction: refused as a replay of
+    /// Where a transaction the driver refused already is: committed (in the store), dropped
+    /// by the mempool, or committed here but not durable yet (pending, until the store shows
+    /// it). The same signed transaction sent again is one transaction: refused as a replay of
     /// itself, it is answered with its status, not an error.
-    fn already_known(&self, hash: &Hash) -> Option<TxStatus> {
+    ///
+    /// Only a refusal for its nonce or its expiry can mean the transaction was committed (the
+    /// committed state has used its nonce; the expiry is checked first), so only those look
+    /// in the store and ask the driver: under overload most refusals are for a full pool or a
+    /// nonce too far ahead, and each such look cost two store reads and a round trip to the
+    /// driver's task (docs/PERFORMANCE.md, ninth session).
+    fn known_after(&self, hash: &Hash, refusal: &AdmissionError) -> Option<TxStatus> {
+        let may_be_committed = matches!(
+            refusal,
+            AdmissionError::Rejected(RejectReason::NonceTooLow { .. } | RejectReason::Expired)
+        );
+        if !may_be_committed {
+            return self.dropped(hash);
+        }
         let stored = || self.committed(hash).ok().flatten().map(|info| info.status);
         if let Some(status) = stored().or_else(|| self.dropped(hash)) {
             return Some(status);
@@ -166,53 +180,31 @@ impl RpcBackend for NodeBackend {
     }
 
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<SubmitResult, SubmitError>> {
-        let known = |hash: &Hash| -> Result<Option<TxStatus>, SubmitError> {
-            self.committed(hash)
-                .map(|info| info.map(|i| i.status))
-                .map_err(|e| SubmitError::Unavailable(e.to_string()))
-        };
-        let mut answers: Vec<Option<Result<SubmitResult, SubmitError>>> = vec![None; txs.len()];
-        let mut fresh = Vec::new();
-        let mut fresh_at = Vec::new();
-        for (i, stx) in txs.into_iter().enumerate() {
-            let hash = stx.hash();
-            match known(&hash) {
-                Ok(Some(status)) => answers[i] = Some(Ok(SubmitResult { hash, status })),
-                Ok(None) => {
-                    fresh.push(stx);
-                    fresh_at.push((i, hash));
-                }
-                Err(e) => answers[i] = Some(Err(e)),
-            }
-        }
-        if !fresh.is_empty() {
-            // No answer leaves them unanswered: `Unavailable` below.
-            let admitted = self
-                .shared
-                .ask(|tx| Command::Submit(fresh, tx))
-                .unwrap_or_default();
-            for ((i, hash), admitted) in fresh_at.into_iter().zip(admitted) {
-                answers[i] = Some(match admitted {
-                    Ok(hash) => Ok(SubmitResult {
-                        hash,
-                        status: TxStatus::Pending,
-                    }),
-                    // Committed or dropped meanwhile: it is known, answer where it is.
-                    Err(refusal) => match self.already_known(&hash) {
-                        Some(status) => Ok(SubmitResult { hash, status }),
-                        None => Err(SubmitError::from(refusal)),
-                    },
-                });
-            }
-        }
-        answers
-            .into_iter()
-            .map(|a| {
-                a.unwrap_or_else(|| {
+        // Hashed here, on the RPC's thread, only to look up the refused ones below.
+        let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+        let Some(admitted) = self.shared.ask(|tx| Command::Submit(txs, tx)) else {
+            return hashes
+                .iter()
+                .map(|_| {
                     Err(SubmitError::Unavailable(
                         "its driver task does not answer".into(),
                     ))
                 })
+                .collect();
+        };
+        hashes
+            .into_iter()
+            .zip(admitted)
+            .map(|(hash, admitted)| match admitted {
+                Ok(hash) => Ok(SubmitResult {
+                    hash,
+                    status: TxStatus::Pending,
+                }),
+                // Committed or dropped meanwhile: it is known, answer where it is.
+                Err(refusal) => match self.known_after(&hash, &refusal) {
+                    Some(status) => Ok(SubmitResult { hash, status }),
+                    None => Err(SubmitError::from(refusal)),
+                },
             })
             .collect()
     }
