@@ -3,7 +3,8 @@
 //! The queue holds at most one transaction per nonce (a second one with the same nonce is a
 //! conflict, refused at admission). Only the run of consecutive nonces that starts at the
 //! account's committed nonce can go into the next block; a transaction after a gap waits until
-//! the gap is filled, it expires, or a commit makes it stale.
+//! the gap is filled, it expires, or a commit makes it stale. The queue keeps where that run
+//! ends, so that the pool can count the transactions waiting behind a gap (it bounds them).
 
 use std::collections::BTreeMap;
 
@@ -25,7 +26,9 @@ pub(super) struct AccountQueue {
     slots: BTreeMap<u64, Slot>,
     /// The account's committed nonce when last seen (at admission or commit): where the run of
     /// transactions ready for a block starts.
-    pub base_nonce: u64,
+    base_nonce: u64,
+    /// The first nonce at or after `base_nonce` with no pending transaction.
+    run_end: u64,
 }
 
 impl AccountQueue {
@@ -33,7 +36,29 @@ impl AccountQueue {
         AccountQueue {
             slots: BTreeMap::new(),
             base_nonce,
+            run_end: base_nonce,
         }
+    }
+
+    /// Sets the committed nonce the ready run starts from.
+    pub fn set_base(&mut self, base_nonce: u64) {
+        if base_nonce != self.base_nonce {
+            self.base_nonce = base_nonce;
+            self.run_end = base_nonce;
+            self.extend_run();
+        }
+    }
+
+    fn extend_run(&mut self) {
+        while self.run_end < u64::MAX && self.slots.contains_key(&self.run_end) {
+            self.run_end += 1;
+        }
+    }
+
+    /// Pending transactions that wait behind a nonce gap (or sit below the committed nonce,
+    /// until the commit that made them stale evicts them): those not in the ready run.
+    pub fn waiting(&self) -> usize {
+        self.slots.len() - (self.run_end - self.base_nonce) as usize
     }
 
     pub fn len(&self) -> usize {
@@ -52,10 +77,17 @@ impl AccountQueue {
     pub fn insert(&mut self, nonce: u64, slot: Slot) {
         let previous = self.slots.insert(nonce, slot);
         debug_assert!(previous.is_none(), "nonce {nonce} was taken");
+        if nonce == self.run_end {
+            self.extend_run();
+        }
     }
 
     pub fn remove(&mut self, nonce: u64) -> Option<Slot> {
-        self.slots.remove(&nonce)
+        let slot = self.slots.remove(&nonce)?;
+        if (self.base_nonce..self.run_end).contains(&nonce) {
+            self.run_end = nonce;
+        }
+        Some(slot)
     }
 
     /// Pending transactions in nonce order.
@@ -87,14 +119,7 @@ impl AccountQueue {
     /// The first nonce at or after `base_nonce` with no pending transaction: the nonce a
     /// wallet should sign next.
     pub fn run_end(&self) -> u64 {
-        let mut next = self.base_nonce;
-        for (&nonce, _) in self.slots.range(self.base_nonce..) {
-            if nonce != next {
-                break;
-            }
-            next = next.saturating_add(1);
-        }
-        next
+        self.run_end
     }
 }
 
@@ -125,6 +150,42 @@ mod tests {
             7,
             "a stale nonce below the base does not count"
         );
+    }
+
+    #[test]
+    fn the_waiting_count_follows_inserts_removals_and_the_base() {
+        let mut q = AccountQueue::new(5);
+        q.insert(7, slot(1, 0));
+        q.insert(8, slot(2, 0));
+        assert_eq!((q.run_end(), q.waiting()), (5, 2), "both wait for nonce 5");
+        q.insert(5, slot(3, 0));
+        assert_eq!(
+            (q.run_end(), q.waiting()),
+            (6, 2),
+            "5 is ready, 7 and 8 wait for 6"
+        );
+        q.insert(6, slot(4, 0));
+        assert_eq!((q.run_end(), q.waiting()), (9, 0), "the gap is filled");
+        q.remove(6);
+        assert_eq!(
+            (q.run_end(), q.waiting()),
+            (6, 2),
+            "a hole makes 7 and 8 wait again"
+        );
+        q.remove(5);
+        q.set_base(6);
+        assert_eq!((q.run_end(), q.waiting()), (6, 2));
+        q.set_base(7);
+        assert_eq!(
+            (q.run_end(), q.waiting()),
+            (9, 0),
+            "a commit of nonce 6 readies them"
+        );
+        q.insert(3, slot(5, 0));
+        assert_eq!(q.waiting(), 1, "a stale nonce below the base is not ready");
+        q.remove(3);
+        q.remove(8);
+        assert_eq!((q.run_end(), q.waiting()), (8, 0));
     }
 
     #[test]

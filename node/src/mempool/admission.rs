@@ -7,7 +7,9 @@
 //! operation's form (nonzero amount, no self-transfer, a usable validator key and power), the
 //! memo length, funds for the pending sequence (the balance, less what the sender's pending
 //! transactions with lower nonces spend, covers this one), the per-account limit, the pool's
-//! bounds; the signature comes last, in one batch for all that passed (see [`super`]).
+//! bounds, and for a transaction that would wait behind a nonce gap (its nonce is past the end
+//! of the sender's ready run) the bound on waiting transactions; the signature comes last, in
+//! one batch for all that passed (see [`super`]).
 //!
 //! These are the ledger's own admission and execution checks (`check_tx`) seen from a pool:
 //! a reason the ledger has keeps its [`RejectReason`] and code; refusals only a pool can make
@@ -91,9 +93,10 @@ pub(super) struct Admission<'a> {
     pub state: &'a LedgerState,
     pub config: &'a MempoolConfig,
     pub now_ms: u64,
-    /// Transactions and bytes in the pool now.
+    /// Transactions and bytes in the pool now, and how many of them wait behind a gap.
     pub pool_len: usize,
     pub pool_bytes: usize,
+    pub pool_waiting: usize,
 }
 
 /// What a transaction takes from its sender's balance when it executes.
@@ -168,6 +171,14 @@ impl Admission<'_> {
             return Err(AdmissionError::Full {
                 limit: "bytes",
                 max: self.config.max_bytes as u64,
+            });
+        }
+        let run_end = queue.map_or(expected, AccountQueue::run_end).max(expected);
+        let max_waiting = self.config.max_waiting();
+        if got > run_end && self.pool_waiting >= max_waiting {
+            return Err(AdmissionError::Full {
+                limit: "transactions waiting behind a nonce gap",
+                max: max_waiting as u64,
             });
         }
         Ok(())

@@ -93,7 +93,9 @@ impl Mempool {
                 continue;
             };
             let account = state.account(sender);
-            queue.base_nonce = account.nonce;
+            let before = queue.waiting();
+            queue.set_base(account.nonce);
+            self.waiting = self.waiting - before + queue.waiting();
             if !account.frozen
                 && queue
                     .cost_from(account.nonce)

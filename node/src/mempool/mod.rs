@@ -8,6 +8,11 @@
 //!   same signed transaction is one transaction), and is neither checked nor verified twice.
 //! - Bounds: at most `max_txs` transactions and `max_bytes` encoded bytes in all, and
 //!   `max_per_account` per sender, with nonces below the committed nonce plus `nonce_window`.
+//!   At most a quarter of `max_txs` may wait behind a nonce gap ([`MempoolConfig::max_waiting`]):
+//!   under overload, clients whose earlier transactions were refused leave later ones that
+//!   cannot run until those are sent again, and a pool full of them refused the ones that
+//!   could (docs/PERFORMANCE.md, ninth session). The rest of the pool stays for transactions
+//!   that can go into the next block.
 //! - Selection ([`Mempool::reap`]): arrival order across senders, each sender's consecutive
 //!   nonces from its committed nonce; a gap waits.
 //! - After each block ([`Mempool::on_commit`]): the included transactions leave, the expired
@@ -83,6 +88,12 @@ impl Default for MempoolConfig {
 pub struct MempoolConfigError(&'static str);
 
 impl MempoolConfig {
+    /// Most pending transactions that wait behind a nonce gap: a quarter of `max_txs` (at
+    /// least one).
+    pub fn max_waiting(&self) -> usize {
+        (self.max_txs / 4).max(1)
+    }
+
     /// Checks the settings once, at start-up.
     pub fn validate(&self) -> Result<(), MempoolConfigError> {
         if self.max_txs == 0 || self.max_per_account == 0 || self.nonce_window == 0 {
@@ -119,6 +130,9 @@ pub struct Mempool {
     by_expiry: BTreeSet<(u64, u64)>,
     next_seq: u64,
     bytes: usize,
+    /// Pending transactions not in their sender's ready run (the sum of
+    /// [`AccountQueue::waiting`]).
+    waiting: usize,
     cache: Arc<SignatureCache>,
 }
 
@@ -133,6 +147,7 @@ impl Mempool {
             by_expiry: BTreeSet::new(),
             next_seq: 0,
             bytes: 0,
+            waiting: 0,
             cache,
         }
     }
@@ -157,6 +172,11 @@ impl Mempool {
     /// Encoded bytes of the pending transactions.
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Pending transactions that wait behind a nonce gap.
+    pub fn waiting(&self) -> usize {
+        self.waiting
     }
 
     pub fn contains(&self, hash: &Hash) -> bool {
@@ -228,6 +248,7 @@ impl Mempool {
                 now_ms,
                 pool_len: self.len(),
                 pool_bytes: self.bytes,
+                pool_waiting: self.waiting,
             }
             .check(
                 &tx,
@@ -322,8 +343,10 @@ impl Mempool {
             .accounts
             .entry(entry.sender)
             .or_insert_with(|| AccountQueue::new(committed_nonce));
-        queue.base_nonce = committed_nonce;
+        let before = queue.waiting();
+        queue.set_base(committed_nonce);
         queue.insert(entry.tx.tx.nonce, slot);
+        self.waiting = self.waiting - before + queue.waiting();
         self.by_hash.insert(entry.hash, seq);
         self.by_expiry.insert((entry.tx.tx.expiry_ms, seq));
         self.bytes += entry.size;
@@ -338,7 +361,9 @@ impl Mempool {
         self.by_expiry.remove(&(entry.tx.tx.expiry_ms, seq));
         self.bytes -= entry.size;
         if let Some(queue) = self.accounts.get_mut(&entry.sender) {
+            let before = queue.waiting();
             queue.remove(entry.tx.tx.nonce);
+            self.waiting = self.waiting - before + queue.waiting();
             if queue.is_empty() {
                 self.accounts.remove(&entry.sender);
             }

@@ -503,6 +503,70 @@ fn the_full_error_says_what_is_full_and_what_to_do() {
     assert_eq!(pool.len(), 2);
 }
 
+/// What [`Mempool::waiting`] should be, counted from scratch: each sender's pending
+/// transactions outside the run of consecutive nonces from its committed nonce in `state`.
+fn waiting_by_walking(pool: &Mempool, state: &LedgerState) -> usize {
+    pool.accounts
+        .iter()
+        .map(|(sender, queue)| {
+            let mut next = state.account(sender).nonce;
+            let mut ready = 0;
+            for (nonce, _) in queue.iter() {
+                if nonce == next {
+                    ready += 1;
+                    next += 1;
+                }
+            }
+            queue.len() - ready
+        })
+        .sum()
+}
+
+#[test]
+fn transactions_behind_a_gap_take_at_most_a_quarter_of_the_pool() {
+    let c = Chain::new();
+    let mut pool = Mempool::new(MempoolConfig {
+        max_txs: 8,
+        ..MempoolConfig::default()
+    });
+    assert_eq!(pool.config().max_waiting(), 2);
+    assert!(insert_one(&mut pool, c.transfer(0, 7, 1, 1), &c.state).is_ok());
+    assert!(insert_one(&mut pool, c.transfer(1, 7, 1, 1), &c.state).is_ok());
+    assert_eq!(pool.waiting(), 2);
+    let refused = insert_one(&mut pool, c.transfer(2, 7, 1, 1), &c.state).unwrap_err();
+    assert_eq!(
+        refused,
+        AdmissionError::Full {
+            limit: "transactions waiting behind a nonce gap",
+            max: 2
+        }
+    );
+    assert_eq!(refused.name(), "mempool_full");
+    assert_eq!(
+        refused.to_string(),
+        "the mempool is full (2 transactions waiting behind a nonce gap); retry later"
+    );
+    // A transaction that can run is still admitted, and so are those its run reaches.
+    let run: Vec<_> = (0..3).map(|n| c.transfer(2, 7, 1, n)).collect();
+    assert!(
+        pool.insert_batch(run, &c.state, NOW)
+            .iter()
+            .all(Result::is_ok)
+    );
+    assert_eq!(pool.waiting(), 2);
+    // Sender 0's missing nonce readies its waiting one, which makes room behind a gap.
+    assert!(insert_one(&mut pool, c.transfer(0, 7, 1, 0), &c.state).is_ok());
+    assert_eq!(pool.waiting(), 1);
+    assert!(insert_one(&mut pool, c.transfer(3, 7, 1, 5), &c.state).is_ok());
+    assert_eq!(pool.waiting(), 2);
+    assert_eq!(pool.waiting(), waiting_by_walking(&pool, &c.state));
+    // A commit of sender 1's nonce 0 (sent elsewhere) readies its nonce 1.
+    let (state, included, touched) = c.commit(vec![c.transfer(1, 6, 1, 0)], NOW + 5);
+    pool.on_commit(&included, &touched, &state, NOW + 10);
+    assert_eq!(pool.waiting(), 1);
+    assert_eq!(pool.waiting(), waiting_by_walking(&pool, &state));
+}
+
 #[test]
 fn the_byte_bound_counts_encoded_bytes() {
     let c = Chain::new();
@@ -1000,6 +1064,7 @@ proptest! {
                 prop_assert!(r.is_ok());
             }
         }
+        prop_assert_eq!(pool.waiting(), waiting_by_walking(&pool, &c.state));
         let reaped = pool.reap(&c.state, max_txs, max_bytes);
         prop_assert!(reaped.len() <= max_txs);
         let bytes: usize = reaped.iter().map(size).sum();
@@ -1065,5 +1130,7 @@ proptest! {
             .collect();
         let kept: BTreeSet<Hash> = pool.by_hash.keys().copied().collect();
         prop_assert_eq!(kept, expected);
+        prop_assert_eq!(pool.waiting(), waiting_by_walking(&pool, &state));
+        prop_assert_eq!(pool.waiting(), fresh.waiting());
     }
 }
