@@ -174,6 +174,20 @@ impl Mempool {
         self.bytes
     }
 
+    /// Whether the pool is at its bound of transactions: it then refuses every new one
+    /// (those already pending are answered with their hash).
+    pub fn is_full(&self) -> bool {
+        self.len() >= self.config.max_txs
+    }
+
+    /// The refusal of a transaction the pool has no room for.
+    pub fn full_error(&self) -> AdmissionError {
+        AdmissionError::Full {
+            limit: "transactions",
+            max: self.config.max_txs as u64,
+        }
+    }
+
     /// Pending transactions that wait behind a nonce gap.
     pub fn waiting(&self) -> usize {
         self.waiting

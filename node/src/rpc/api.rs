@@ -59,8 +59,12 @@ pub(super) fn backend_error(e: BackendError) -> ErrorObjectOwned {
 }
 
 /// Decodes every hex text and submits those that decode, in one backend call; the answers
-/// come back in the order of `texts`.
+/// come back in the order of `texts`. While the backend refuses every submission (a full
+/// mempool), each gets that refusal without being read.
 async fn submit_all(rpc: &VellumRpc, texts: Vec<String>) -> RpcResult<Vec<SubmitOutcomeOf>> {
+    if let Some(refusal) = rpc.backend.refusing() {
+        return Ok(texts.iter().map(|_| Err(refusal.clone())).collect());
+    }
     let mut txs = Vec::with_capacity(texts.len());
     let decoded: Vec<Result<(), SubmitError>> = texts
         .iter()

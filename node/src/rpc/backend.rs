@@ -44,6 +44,14 @@ pub trait RpcBackend: Send + Sync + 'static {
     /// order. A transaction already known answers `Ok` with its hash and current status.
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<SubmitResult, SubmitError>>;
 
+    /// The refusal every submission gets now, before it is even read, if there is one: the
+    /// mempool is full. A full pool refuses every transaction anyway; answering at once spares
+    /// the decoding and a round trip to the node's task for each, which under overload, with
+    /// clients that send refused transactions again, is most of what a node does.
+    fn refusing(&self) -> Option<SubmitError> {
+        None
+    }
+
     /// A transaction's status; `unknown` when the node never saw it.
     fn tx_status(&self, hash: &Hash) -> Result<TxInfo, BackendError>;
 

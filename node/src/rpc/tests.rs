@@ -15,8 +15,8 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use serde_json::json;
 use vellum_protocol::encoding::Encode;
 use vellum_protocol::rpc::error::{
-    INVALID_PARAMS, RATE_LIMITED, TX_BAD_SIGNATURE, TX_EXPIRED, TX_FUNDS, TX_INVALID, TX_NONCE,
-    TX_NOT_PERMITTED, TX_WRONG_CHAIN,
+    INVALID_PARAMS, RATE_LIMITED, TX_BAD_SIGNATURE, TX_BUSY, TX_EXPIRED, TX_FUNDS, TX_INVALID,
+    TX_NONCE, TX_NOT_PERMITTED, TX_WRONG_CHAIN,
 };
 use vellum_protocol::rpc::{BlockId, SubmitOutcome, TxStatus, VellumApiClient, openrpc};
 use vellum_protocol::transaction::MAX_TX_BYTES;
@@ -24,13 +24,18 @@ use vellum_protocol::{Amount, Operation, SignedTransaction, Transaction};
 
 use self::fake_node::{CHAIN, FakeNode, NOW, addr, signed, transfer};
 use super::{RpcLimits, RpcServerError, RpcServerHandle, rpc_module, start_rpc};
+use crate::mempool::MempoolConfig;
 
 fn hex_of(tx: &SignedTransaction) -> String {
     hex::encode(tx.to_bytes())
 }
 
 async fn serve(limits: RpcLimits) -> (Arc<FakeNode>, RpcServerHandle) {
-    let node = Arc::new(FakeNode::new());
+    serve_node(FakeNode::new(), limits).await
+}
+
+async fn serve_node(node: FakeNode, limits: RpcLimits) -> (Arc<FakeNode>, RpcServerHandle) {
+    let node = Arc::new(node);
     let listen: SocketAddr = "127.0.0.1:0".parse().expect("an address");
     let handle = start_rpc(listen, node.clone(), limits)
         .await
@@ -337,6 +342,46 @@ async fn an_oversized_request_is_refused() {
         "params": ["00".repeat(4096)] });
     let resp = raw_http::post(handle.local_addr(), &big.to_string(), &[]).await;
     assert_eq!(resp.status, 413, "{}", resp.body);
+    handle.stop().await;
+}
+
+/// While the pool is full, every submission is refused as `mempool_full` without being read
+/// (text that is not a transaction at all gets the same answer), and once a block has made
+/// room the same transaction is admitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pool_refuses_a_batch_without_reading_it() {
+    let config = MempoolConfig {
+        max_txs: 1,
+        ..MempoolConfig::default()
+    };
+    let (node, handle) = serve_node(FakeNode::with_mempool(config), RpcLimits::default()).await;
+    let client = http_client(&handle);
+    let first = transfer(&node.alice, &node.bob, 1, 0);
+    client.tx_submit(hex_of(&first)).await.unwrap();
+    let second = transfer(&node.bob, &node.alice, 1, 0);
+    let outcomes = client
+        .tx_submit_batch(vec![hex_of(&second), "not hex".into()])
+        .await
+        .unwrap();
+    for outcome in &outcomes {
+        let SubmitOutcome::Refused { error } = outcome else {
+            panic!("admitted into a full pool: {outcome:?}");
+        };
+        assert_eq!(error.code, TX_BUSY);
+        assert_eq!(error.data.as_ref().unwrap()["name"], "mempool_full");
+        assert_eq!(
+            error.message,
+            "the mempool is full (1 transactions); retry later"
+        );
+    }
+    let single = client.tx_submit(hex_of(&second)).await.unwrap_err();
+    assert_eq!(
+        code_and_reason(single),
+        (TX_BUSY, Some("mempool_full".into()))
+    );
+    node.commit_block();
+    let admitted = client.tx_submit(hex_of(&second)).await.unwrap();
+    assert_eq!(admitted.hash, second.hash());
     handle.stop().await;
 }
 

@@ -179,6 +179,15 @@ impl RpcBackend for NodeBackend {
             .collect())
     }
 
+    fn refusing(&self) -> Option<SubmitError> {
+        let full = self
+            .shared
+            .full
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        full.clone().map(SubmitError::from)
+    }
+
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<SubmitResult, SubmitError>> {
         // Hashed here, on the RPC's thread, only to look up the refused ones below.
         let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();

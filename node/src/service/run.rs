@@ -10,7 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -177,6 +177,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         txs: broadcast::channel(16_384).0,
         network: net.stats(),
         sync_lag: Default::default(),
+        full: std::sync::Mutex::new(None),
     });
 
     let min_peers = (genesis.validators.len() as u64 * 2)
@@ -219,6 +220,8 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     let mut wake_at: Option<u64> = None;
     // When this node last asked its peers for blocks because it had committed nothing.
     let mut last_idle_sync_ms = 0u64;
+    // Whether the mempool was full after the last turn (what `shared.full` says).
+    let mut pool_full = false;
     tokio::pin!(shutdown);
     loop {
         let mut effects = Vec::new();
@@ -350,6 +353,11 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                     tracing::warn!(offender = %e.offender(), "equivocation evidence")
                 }
             }
+        }
+        if driver.mempool().is_full() != pool_full {
+            pool_full = !pool_full;
+            let refusal = pool_full.then(|| driver.mempool().full_error());
+            *shared.full.lock().unwrap_or_else(PoisonError::into_inner) = refusal;
         }
     }
     tracing::info!("shutting down");

@@ -72,6 +72,9 @@ pub struct Shared {
     pub network: Arc<NetworkStats>,
     /// Heights the best known peer is ahead (0 when synced).
     pub sync_lag: std::sync::atomic::AtomicU64,
+    /// The refusal of a full mempool while it is full, as the driver task saw it after its
+    /// last turn: the RPC then refuses submissions without reading them (`RpcBackend::refusing`).
+    pub full: Mutex<Option<AdmissionError>>,
 }
 
 impl std::fmt::Debug for Shared {

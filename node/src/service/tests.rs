@@ -132,6 +132,7 @@ impl Node {
             txs: broadcast::channel(1024).0,
             network: Arc::new(NetworkStats::default()),
             sync_lag: AtomicU64::new(0),
+            full: Mutex::new(None),
         });
         let weak = Arc::downgrade(&shared);
         let driver = Arc::new(Mutex::new(FakeDriver {

@@ -487,6 +487,7 @@ async fn submissions_and_peer_batches_waiting_together_share_one_signature_batch
         txs: broadcast::channel(16).0,
         network: Arc::new(NetworkStats::default()),
         sync_lag: AtomicU64::new(0),
+        full: std::sync::Mutex::new(None),
     };
     let (handle, _sent) = NetworkHandle::detached();
     // Two RPC calls and two peers' batches wait when the node task wakes for a peer's batch.

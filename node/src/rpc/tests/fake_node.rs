@@ -121,6 +121,13 @@ impl FakeNode {
         }
     }
 
+    /// [`FakeNode::new`] with a mempool of `config`.
+    pub fn with_mempool(config: MempoolConfig) -> FakeNode {
+        let node = FakeNode::new();
+        node.chain().mempool = Mempool::new(config);
+        node
+    }
+
     fn chain(&self) -> std::sync::MutexGuard<'_, Chain> {
         self.chain.lock().expect("the fake node's lock")
     }
@@ -260,6 +267,13 @@ impl RpcBackend for FakeNode {
             .iter()
             .map(ValidatorView::from)
             .collect())
+    }
+
+    fn refusing(&self) -> Option<SubmitError> {
+        let c = self.chain();
+        c.mempool
+            .is_full()
+            .then(|| SubmitError::from(c.mempool.full_error()))
     }
 
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<SubmitResult, SubmitError>> {
