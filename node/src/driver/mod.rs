@@ -12,6 +12,14 @@
 //! to carry out. A height is
 //! started lazily — when transactions wait, when a peer's message for it arrives, or when the
 //! optional heartbeat elapses — so an idle network makes no empty blocks.
+//!
+//! The propose timeout allows for the size of the block awaited: it is extended by
+//! [`PROPOSE_MS_PER_1000_TXS`] for every 1,000 transactions of the last block. A full block
+//! takes its proposer tens of milliseconds to build and its validators as long again to
+//! receive and validate on a loaded machine; with the genesis's 300 ms counted from the round's
+//! start, validators prevoted nil just before a full block arrived, and the height went to a
+//! second round (docs/PERFORMANCE.md, ninth session). Timeouts bound waits for a proposer that
+//! is down; they play no part in safety, so validators need not agree on them.
 
 mod bodies;
 mod precommits;
@@ -22,7 +30,9 @@ mod writer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use vellum_consensus::{Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Timeout};
+use vellum_consensus::{
+    Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Step, Timeout,
+};
 use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
 use vellum_protocol::state::snapshot::touched_accounts;
 use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
@@ -110,6 +120,8 @@ pub struct Driver {
     started: Option<u64>,
     started_at_ms: u64,
     last_commit_ms: u64,
+    /// Transactions in the last block committed: the size the next block is expected to have.
+    last_block_txs: usize,
     /// Messages for heights after the next (at most [`FUTURE_HEIGHTS`] ahead), kept until this
     /// node reaches them: peers that committed first already propose and vote there.
     future: Vec<ConsensusMessage>,
@@ -128,6 +140,9 @@ const FUTURE_HEIGHTS: u64 = 4;
 /// A node that still holds messages for the height after the next this long after the first
 /// arrived has missed the commit: it asks its peers for blocks.
 const FUTURE_SYNC_AFTER_MS: u64 = 250;
+/// Milliseconds a propose timeout is extended by for every 1,000 transactions of the last
+/// block: 200 ms for a block at the genesis default's cap of 2,000.
+pub const PROPOSE_MS_PER_1000_TXS: u64 = 100;
 
 /// Whether `safety` holds a signature at `height`.
 fn signed_at(safety: &SafetyState, height: u64) -> bool {
@@ -200,6 +215,7 @@ impl Driver {
             started: None,
             started_at_ms: now_ms,
             last_commit_ms: now_ms,
+            last_block_txs: 0,
             future: Vec::new(),
             future_since_ms: None,
         })
@@ -249,6 +265,12 @@ impl Driver {
     /// When this node last committed a block (or started), on its clock.
     pub fn last_commit_ms(&self) -> u64 {
         self.last_commit_ms
+    }
+
+    /// What a propose timeout is extended by: [`PROPOSE_MS_PER_1000_TXS`] for every 1,000
+    /// transactions of the last block.
+    fn propose_allowance_ms(&self) -> u64 {
+        self.last_block_txs as u64 * PROPOSE_MS_PER_1000_TXS / 1_000
     }
 
     /// The core's current round (0 when idle).
@@ -485,6 +507,10 @@ impl Driver {
                 effects.push(Effect::Broadcast(ConsensusMessage::Vote(v)));
             }
             Output::ScheduleTimeout { timeout, at_ms } => {
+                let at_ms = match timeout.step {
+                    Step::Propose => at_ms.saturating_add(self.propose_allowance_ms()),
+                    Step::Prevote | Step::Precommit => at_ms,
+                };
                 effects.push(Effect::ScheduleTimeout { timeout, at_ms });
             }
             Output::RequestBlock { height, round } => {
@@ -658,6 +684,7 @@ impl Driver {
         self.bodies.retain_above(height);
         self.precommits.retain_from(height);
         let touched = touched_accounts(&block);
+        self.last_block_txs = block.txs.len();
         let evicted = self
             .mempool
             .on_commit(&included, &touched, &self.state, now_ms);

@@ -3,11 +3,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
+use vellum_consensus::{CoreConfig, Step, Timeout, TimeoutConfig};
 use vellum_protocol::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
 use vellum_protocol::{Address, Amount, Keypair, LedgerState, Operation, Transaction};
 
-use super::{ConsensusMessage, Driver, DriverConfig, Effect};
+use super::{ConsensusMessage, Driver, DriverConfig, Effect, PROPOSE_MS_PER_1000_TXS};
 use crate::mempool::{Mempool, MempoolConfig};
 use crate::store::{ChainIdentity, MemoryStore, Store};
 
@@ -251,6 +251,40 @@ fn a_lone_validator_commits_a_submitted_transfer_at_once() {
         .expect("the transfer is stored");
     assert_eq!((record.height, record.index), (1, 0));
     assert!(net.drivers[0].mempool().is_empty());
+}
+
+/// When the driver's propose timeout for round 0 of `height` is set among `effects`.
+fn propose_timeout_at(effects: &[Effect], height: u64) -> Option<u64> {
+    effects.iter().find_map(|e| match e {
+        Effect::ScheduleTimeout { timeout, at_ms }
+            if timeout.height == height && timeout.round == 0 && timeout.step == Step::Propose =>
+        {
+            Some(*at_ms)
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn the_propose_timeout_allows_for_the_size_of_the_last_block() {
+    let mut net = Net::new(1);
+    let txs: Vec<_> = (0..50).map(|n| net.transfer(n, 1)).collect();
+    let mut effects = Vec::new();
+    let results = net.drivers[0].submit(txs, net.now, &mut effects);
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(propose_timeout_at(&effects, 1), Some(net.now + 100));
+    assert_eq!(net.stores[0].block(1).unwrap().unwrap().txs.len(), 50);
+
+    let mut effects = Vec::new();
+    let next = net.transfer(50, 1);
+    let results = net.drivers[0].submit(vec![next], net.now, &mut effects);
+    assert!(results[0].is_ok());
+    assert_eq!(
+        propose_timeout_at(&effects, 2),
+        Some(net.now + 100 + 50 * PROPOSE_MS_PER_1000_TXS / 1_000),
+        "100 ms of the genesis, and 5 for the last block's 50 transactions"
+    );
+    assert_eq!(net.drivers[0].state().height(), 2);
 }
 
 #[test]
