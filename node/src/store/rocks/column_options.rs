@@ -20,9 +20,10 @@
 //! reaches. Over 60 s at 10,000 tx/s it ran worse than the skip list in both pairs tried
 //! (commit gaps of 2.4 and 4.1 s, 640 MiB peak RSS; docs/PERFORMANCE.md).
 //!
-//! Lookups. `txs` and `block_hashes` are read by hash, and mostly for a key that is not there
-//! (each submission is first looked for among the committed transactions): both have bloom
-//! filters, in the memtable and in each table file, so such a miss costs no search.
+//! Lookups. `txs` and `block_hashes` are read by hash, often for a key that is not there (a
+//! `tx_get` of a pending transaction; a submission refused for its nonce, which may be a
+//! committed one sent again): both have bloom filters, in the memtable and in each table
+//! file, so such a miss costs no search.
 //!
 //! Size. Every column's memtable is 32 MiB, half RocksDB's default, to bound each node's
 //! memory ([`WRITE_BUFFER_BYTES`]).
@@ -45,12 +46,12 @@ pub fn column_options(column: Column) -> Result<Options, rocksdb::Error> {
         Column::History | Column::State => Options::default().get_options_from_string(
             "memtable_insert_with_hint_prefix_extractor=rocksdb.CappedPrefix.20",
         )?,
-        // Looked up by hash, mostly for a key that is not there: every submitted transaction
-        // is first looked for among the committed (the same signed transaction is one
-        // transaction). Bloom filters, in the memtable and in each table file, answer most
-        // such misses without a search: the memtable's skip list searches on the RPC threads
-        // were 1.5% of the machine at 7,000 tx/s and 3.1% at 11,000 offered, and without a
-        // filter a miss also reads an index block of every table file.
+        // Looked up by hash, often for a key that is not there (until the ninth session every
+        // submitted transaction was first looked for among the committed). Bloom filters, in
+        // the memtable and in each table file, answer most such misses without a search: the
+        // memtable's skip list searches on the RPC threads were 1.5% of the machine at 7,000
+        // tx/s and 3.1% at 11,000 offered, and without a filter a miss also reads an index
+        // block of every table file.
         Column::Txs | Column::BlockHashes => {
             let mut cf = Options::default();
             cf.set_memtable_prefix_bloom_ratio(0.02);
