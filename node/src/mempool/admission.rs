@@ -162,10 +162,7 @@ impl Admission<'_> {
             return Err(AdmissionError::AccountLimit { max });
         }
         if self.pool_len >= self.config.max_txs {
-            return Err(AdmissionError::Full {
-                limit: "transactions",
-                max: self.config.max_txs as u64,
-            });
+            return Err(full_of_transactions(self.config));
         }
         if self.pool_bytes.saturating_add(size) > self.config.max_bytes {
             return Err(AdmissionError::Full {
@@ -182,6 +179,14 @@ impl Admission<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// The refusal of a pool at its bound of transactions.
+pub(super) fn full_of_transactions(config: &MempoolConfig) -> AdmissionError {
+    AdmissionError::Full {
+        limit: "transactions",
+        max: config.max_txs as u64,
     }
 }
 

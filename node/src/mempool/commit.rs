@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 use vellum_protocol::{Account, Address, Amount, Hash, LedgerState, RejectReason};
 
-use super::Mempool;
 use super::admission::check_sender;
+use super::{Mempool, count_waiting};
 
 /// Why a pending transaction left the pool other than by being included.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,9 +93,7 @@ impl Mempool {
                 continue;
             };
             let account = state.account(sender);
-            let before = queue.waiting();
-            queue.set_base(account.nonce);
-            self.waiting = self.waiting - before + queue.waiting();
+            count_waiting(&mut self.waiting, queue, |q| q.set_base(account.nonce));
             if !account.frozen
                 && queue
                     .cost_from(account.nonce)

@@ -182,10 +182,7 @@ impl Mempool {
 
     /// The refusal of a transaction the pool has no room for.
     pub fn full_error(&self) -> AdmissionError {
-        AdmissionError::Full {
-            limit: "transactions",
-            max: self.config.max_txs as u64,
-        }
+        admission::full_of_transactions(&self.config)
     }
 
     /// Pending transactions that wait behind a nonce gap.
@@ -357,10 +354,10 @@ impl Mempool {
             .accounts
             .entry(entry.sender)
             .or_insert_with(|| AccountQueue::new(committed_nonce));
-        let before = queue.waiting();
-        queue.set_base(committed_nonce);
-        queue.insert(entry.tx.tx.nonce, slot);
-        self.waiting = self.waiting - before + queue.waiting();
+        count_waiting(&mut self.waiting, queue, |q| {
+            q.set_base(committed_nonce);
+            q.insert(entry.tx.tx.nonce, slot);
+        });
         self.by_hash.insert(entry.hash, seq);
         self.by_expiry.insert((entry.tx.tx.expiry_ms, seq));
         self.bytes += entry.size;
@@ -375,15 +372,27 @@ impl Mempool {
         self.by_expiry.remove(&(entry.tx.tx.expiry_ms, seq));
         self.bytes -= entry.size;
         if let Some(queue) = self.accounts.get_mut(&entry.sender) {
-            let before = queue.waiting();
-            queue.remove(entry.tx.tx.nonce);
-            self.waiting = self.waiting - before + queue.waiting();
+            count_waiting(&mut self.waiting, queue, |q| {
+                q.remove(entry.tx.tx.nonce);
+            });
             if queue.is_empty() {
                 self.accounts.remove(&entry.sender);
             }
         }
         Some(entry)
     }
+}
+
+/// Changes `queue` by `change`, keeping `waiting` (the pool's count of transactions behind a
+/// gap) equal to the sum of its queues' [`AccountQueue::waiting`].
+fn count_waiting(
+    waiting: &mut usize,
+    queue: &mut AccountQueue,
+    change: impl FnOnce(&mut AccountQueue),
+) {
+    let before = queue.waiting();
+    change(queue);
+    *waiting = *waiting - before + queue.waiting();
 }
 
 impl fmt::Debug for Mempool {

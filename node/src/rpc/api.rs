@@ -1,7 +1,8 @@
 //! [`VellumApiServer`] over an [`RpcBackend`]: parameter checks, hex decoding, error mapping.
 //!
 //! Backend calls are synchronous (store reads, mempool admission with signature checks), so
-//! each runs on tokio's blocking pool and never stalls the connections' workers.
+//! each runs on tokio's blocking pool and never stalls the connections' workers; only
+//! `refusing`, a look at a flag the node task keeps, is asked on the worker itself.
 
 use std::sync::Arc;
 

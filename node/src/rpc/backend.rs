@@ -2,7 +2,8 @@
 //!
 //! The node's driver implements [`RpcBackend`] over its store, mempool and ledger state; the
 //! tests implement it in memory. Methods are synchronous and short (a store read, a mempool
-//! admission); the server runs them off the async workers.
+//! admission); the server runs them off the async workers, all but `refusing`, which only
+//! reads a flag.
 //!
 //! Rule for the event channels: every committed block, every new history entry of an account
 //! and every change of a transaction's status is sent on its channel *after* it is readable

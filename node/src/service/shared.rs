@@ -1,5 +1,6 @@
 //! What the running node's tasks share: the store, the committed state, the live event
-//! channels, and the command channel into the driver task.
+//! channels, the command channel into the driver task, and whether the mempool is full (the
+//! RPC then refuses submissions without sending them on).
 //!
 //! The driver task is the only writer. It updates `state` and sends on the event channels only
 //! after the block is in the store, so a reader that subscribes first and reads second misses
