@@ -134,10 +134,11 @@ pub struct Cli {
     pub mempool_max_txs: Option<u64>,
 
     /// Send a transaction refused for a reason that may pass later (mempool_full,
-    /// account_limit, nonce_too_high, a rate limit or a transport error) again after
-    /// --resend-ms, doubling the pause with each try up to 4 s, as a wallet does, until it is
-    /// accepted or the offering ends. Without it each transaction is sent once, and a
-    /// refusal strands its sender's later ones.
+    /// account_limit, nonce_too_high, a rate limit or a transport error) again, as a wallet
+    /// does, until it is accepted or the offering ends: after the wait the node's refusal
+    /// asks for (retry_after_ms), else after --resend-ms, doubling the pause with each try up
+    /// to 4 s. Without it each transaction is sent once, and a refusal strands its sender's
+    /// later ones.
     #[arg(long)]
     pub resend: bool,
 

@@ -3,7 +3,8 @@
 //! The wallet follows the `tx_subscribeStatus` WebSocket subscription, whose first item is the
 //! current status. If the WebSocket cannot be opened or closes early, it polls `tx_get` over
 //! HTTP instead. A node that says `unknown` (it restarted and lost its pool) is given the same
-//! signed bytes again, which is safe: the same transaction is never executed twice. A wait
+//! signed bytes again, which is safe: the same transaction is never executed twice; if its
+//! pool is full, again after each wait it asks for, until the deadline. A wait
 //! that times out has learnt nothing, so it is reported as "cannot reach", never as a failure.
 
 use std::time::Duration;
@@ -12,7 +13,7 @@ use tokio::time::{Instant, sleep_until, timeout_at};
 use vellum_protocol::rpc::{TxInfo, TxStatus, VellumApiClient};
 
 use crate::exit::WalletError;
-use crate::node::{Node, is_transport};
+use crate::node::{Node, asked_wait, is_transport};
 use crate::outbox::OutboxEntry;
 use crate::output::note;
 
@@ -59,7 +60,7 @@ async fn follow_subscription(
                     return Ok(Some(info));
                 }
                 if info.status == TxStatus::Unknown {
-                    resubmit(node, entry).await?;
+                    resubmit(node, entry, deadline).await?;
                 }
             }
         }
@@ -71,7 +72,7 @@ async fn poll(node: &Node, entry: &OutboxEntry, deadline: Instant) -> Result<TxI
     while Instant::now() < deadline {
         match node.api().tx_get(entry.hash).await {
             Ok(info) if info.status.is_final() => return Ok(info),
-            Ok(info) if info.status == TxStatus::Unknown => resubmit(node, entry).await?,
+            Ok(info) if info.status == TxStatus::Unknown => resubmit(node, entry, deadline).await?,
             Ok(_) => {}
             // A node that restarts is waited for until the deadline.
             Err(e) => last_error = Some(node.error(e)),
@@ -88,14 +89,26 @@ async fn poll(node: &Node, entry: &OutboxEntry, deadline: Instant) -> Result<TxI
     })
 }
 
-/// Submits the same signed bytes again. A refusal ends the wait; a transport error does not.
-async fn resubmit(node: &Node, entry: &OutboxEntry) -> Result<(), WalletError> {
-    match node.api().tx_submit(entry.tx_hex.clone()).await {
-        Ok(_) => Ok(()),
-        Err(e) => match node.error(e) {
-            e if is_transport(&e) => Ok(()),
-            refusal => Err(refusal),
-        },
+/// Submits the same signed bytes again, after each wait a full mempool asks for that ends
+/// before `deadline`. A refusal ends the wait; a transport error does not.
+async fn resubmit(node: &Node, entry: &OutboxEntry, deadline: Instant) -> Result<(), WalletError> {
+    loop {
+        match node.api().tx_submit(entry.tx_hex.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(e) => match node.error(e) {
+                e if is_transport(&e) => return Ok(()),
+                refusal => match asked_wait(&refusal) {
+                    Some(wait) if Instant::now() + wait < deadline => {
+                        note(&format!(
+                            "the node's mempool is full; sending again in {:.1} s as it asks",
+                            wait.as_secs_f64()
+                        ));
+                        tokio::time::sleep(wait).await;
+                    }
+                    _ => return Err(refusal),
+                },
+            },
+        }
     }
 }
 

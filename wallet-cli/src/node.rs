@@ -10,6 +10,7 @@ use std::time::Duration;
 use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
+use vellum_protocol::rpc::error::TX_BUSY;
 
 use crate::exit::WalletError;
 
@@ -118,6 +119,21 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// The wait the node asked for before the same transaction is sent again: a full mempool's
+/// refusal ([`TX_BUSY`] with `data.retry_after_ms`, docs/RPC.md). `None` for every other
+/// error, including a busy refusal that does not say.
+pub fn asked_wait(e: &WalletError) -> Option<Duration> {
+    let WalletError::Node {
+        code: TX_BUSY,
+        data: Some(data),
+        ..
+    } = e
+    else {
+        return None;
+    };
+    Some(Duration::from_millis(data.get("retry_after_ms")?.as_u64()?))
+}
+
 /// True when the error says the node could not be reached (as opposed to a refusal).
 pub fn is_transport(e: &WalletError) -> bool {
     matches!(e, WalletError::Unreachable(_))
@@ -146,6 +162,29 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn only_a_busy_refusal_that_says_when_asks_for_a_wait() {
+        let refusal = |code: i32, data: serde_json::Value| {
+            rpc_error(
+                "http://n",
+                ClientError::Call(ErrorObjectOwned::owned(code, "no", Some(data))),
+            )
+        };
+        let full = serde_json::json!({"code": 100, "name": "mempool_full", "retry_after_ms": 2500});
+        assert_eq!(
+            asked_wait(&refusal(TX_BUSY, full.clone())),
+            Some(Duration::from_millis(2500))
+        );
+        let limit = serde_json::json!({"code": 101, "name": "account_limit"});
+        assert_eq!(asked_wait(&refusal(TX_BUSY, limit)), None);
+        assert_eq!(asked_wait(&refusal(-32015, full)), None);
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(
+            asked_wait(&rpc_error("http://n", ClientError::Transport(Box::new(io)))),
+            None
+        );
     }
 
     #[test]

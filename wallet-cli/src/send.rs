@@ -5,7 +5,9 @@
 //! pending transactions are counted) before the password is asked; then, holding the
 //! account's outbox lock, the nonce is chosen (see [`crate::outbox`]), the transaction is
 //! signed, written to the outbox and submitted. A transport error during submission is retried
-//! with the same bytes; a refusal removes it from the outbox. Then, unless `--no-wait`, the
+//! with the same bytes, and so is a full mempool's refusal, after the wait the node asks for
+//! (`retry_after_ms`), for up to [`BUSY_WAIT`] in all; any other refusal removes it from the
+//! outbox. Then, unless `--no-wait`, the
 //! wallet waits for the final status (see [`crate::finality`]) and reports the block and the
 //! time from submission to finality.
 
@@ -22,16 +24,19 @@ use crate::exit::WalletError;
 use crate::finality::wait_final;
 use crate::keys::keystore::now_ms;
 use crate::keys::secrets::{self, PasswordUse};
-use crate::node::{Node, is_transport};
+use crate::node::{Node, asked_wait, is_transport};
 use crate::ops::describe;
 use crate::outbox::{LockedOutbox, OutboxEntry};
-use crate::output::Report;
+use crate::output::{Report, note};
 
 /// How long a transaction stays valid: long enough to reach a block through a busy pool,
 /// short enough that a lost one is soon known to be dead.
 pub const EXPIRY: Duration = Duration::from_secs(300);
 /// How long after the expiry the wallet still waits for the node to report the outcome.
 const WAIT_GRACE: Duration = Duration::from_secs(30);
+/// The longest a command waits in all for a full mempool to make room, sending the same
+/// transaction again each time the node's refusal says to.
+pub const BUSY_WAIT: Duration = Duration::from_secs(60);
 /// Delays between submission attempts after transport errors.
 const RETRY_DELAYS: [Duration; 3] = [
     Duration::from_millis(500),
@@ -298,14 +303,25 @@ async fn account_of(node: &Node, address: &Address) -> Result<AccountView, Walle
         .map_err(|e| node.error(e))
 }
 
-/// Submits `tx_hex`, again with the same bytes after a transport error.
+/// Submits `tx_hex`, again with the same bytes after a transport error, or after the wait a
+/// full mempool asks for.
 async fn submit(node: &Node, tx_hex: &str) -> Result<(), WalletError> {
     let mut delays = RETRY_DELAYS.iter();
+    let mut busy_waited = Duration::ZERO;
     loop {
         match node.api().tx_submit(tx_hex.to_string()).await {
             Ok(_) => return Ok(()),
             Err(e) => {
                 let e = node.error(e);
+                if let Some(wait) = busy_retry(&e, busy_waited) {
+                    note(&format!(
+                        "the node's mempool is full; sending again in {:.1} s as it asks",
+                        wait.as_secs_f64()
+                    ));
+                    tokio::time::sleep(wait).await;
+                    busy_waited += wait;
+                    continue;
+                }
                 match delays.next() {
                     Some(delay) if is_transport(&e) => tokio::time::sleep(*delay).await,
                     _ => return Err(e),
@@ -315,11 +331,19 @@ async fn submit(node: &Node, tx_hex: &str) -> Result<(), WalletError> {
     }
 }
 
+/// How long to wait before sending again after `e`: the wait a full mempool asked for
+/// ([`asked_wait`]), if the command, having waited `waited` already, may still wait that long
+/// within [`BUSY_WAIT`].
+fn busy_retry(e: &WalletError, waited: Duration) -> Option<Duration> {
+    asked_wait(e).filter(|wait| waited + *wait <= BUSY_WAIT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exit::EXIT_REFUSED;
     use vellum_protocol::Hash;
+    use vellum_protocol::rpc::error::TX_BUSY;
 
     fn account(balance: u128, frozen: bool) -> AccountView {
         AccountView {
@@ -339,6 +363,24 @@ mod tests {
         assert!(e.to_string().contains("has 10.00; this needs 10.01"), "{e}");
         let e = check_sender(&account(1000, false), Amount(600), Amount(500), 2).unwrap_err();
         assert!(e.to_string().contains("6.00 of it is spent"), "{e}");
+    }
+
+    #[test]
+    fn a_full_mempool_is_waited_out_only_as_long_as_the_wallet_may() {
+        let asks = WalletError::Node {
+            code: TX_BUSY,
+            message: "the mempool is full".into(),
+            data: Some(json!({"code": 100, "name": "mempool_full", "retry_after_ms": 2500})),
+        };
+        assert_eq!(
+            busy_retry(&asks, Duration::ZERO),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(
+            busy_retry(&asks, BUSY_WAIT - Duration::from_millis(2500)),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(busy_retry(&asks, BUSY_WAIT - Duration::from_secs(2)), None);
     }
 
     #[test]

@@ -321,6 +321,75 @@ fn a_lost_submit_answer_is_retried_with_the_same_bytes_and_one_outcome_is_report
 }
 
 #[test]
+fn a_full_mempool_is_waited_out_as_the_node_asks_with_the_same_bytes() {
+    let (w, node, _) = setup(10_000);
+    {
+        let mut s = node.state.lock().unwrap();
+        s.full_for = 2;
+        s.full_retry_ms = 150;
+    }
+    let out = w.run(&[
+        "--rpc",
+        &node.url,
+        "transfer",
+        "--to",
+        &recipient(),
+        "--amount",
+        "1",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("the node's mempool is full; sending again in 0.1 s as it asks")
+            .count(),
+        2,
+        "{err}"
+    );
+    let s = node.state.lock().unwrap();
+    assert_eq!(s.submit_calls, 3, "refused twice, admitted the third time");
+    assert_eq!(s.submitted.len(), 1, "the same transaction each time");
+}
+
+#[test]
+fn a_mempool_full_for_longer_than_the_wallet_waits_is_a_refusal_that_frees_the_nonce() {
+    let (w, node, _) = setup(10_000);
+    {
+        let mut s = node.state.lock().unwrap();
+        s.full_for = 1;
+        s.full_retry_ms = 61_000;
+    }
+    let send = |w: &Wallet| {
+        w.run(&[
+            "--rpc",
+            &node.url,
+            "transfer",
+            "--json",
+            "--to",
+            &recipient(),
+            "--amount",
+            "1",
+        ])
+    };
+    let out = send(&w);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let e = json_error(&out);
+    assert_eq!(e["data"]["name"], "mempool_full", "{e}");
+    assert_eq!(e["data"]["retry_after_ms"], 61_000, "{e}");
+    assert_eq!(
+        node.state.lock().unwrap().submit_calls,
+        1,
+        "no wait past the limit"
+    );
+    // The refused transaction left the outbox (it is not sent again first), and the next
+    // one takes its nonce.
+    let out = send(&w);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let sent = node.submitted();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].tx.nonce, 0);
+}
+
+#[test]
 fn a_node_lost_after_signing_exits_3_and_the_next_command_sends_the_transaction_first() {
     let (w, node, _) = setup(10_000);
     node.state.lock().unwrap().lose_submit_answers = 100;

@@ -31,9 +31,15 @@ pub enum AdmissionError {
     /// The ledger would refuse it, or it would fail to execute.
     #[error(transparent)]
     Rejected(RejectReason),
-    /// The pool is at its bound of transactions or bytes.
-    #[error("the mempool is full ({max} {limit}); retry later")]
-    Full { limit: &'static str, max: u64 },
+    /// The pool is at one of its bounds: of transactions, of bytes, or of transactions
+    /// waiting behind a nonce gap. For the first two, `retry_after_ms` says when the chain
+    /// will have made room (see [`super::drain`]); a gap is closed by its missing nonce.
+    #[error("the mempool is full ({max} {limit}); {}", retry_text(*retry_after_ms))]
+    Full {
+        limit: &'static str,
+        max: u64,
+        retry_after_ms: Option<u64>,
+    },
     /// The sender has as many pending transactions as one account may have.
     #[error(
         "the sender already has {max} pending transactions, the most one account may have; \
@@ -82,6 +88,14 @@ impl AdmissionError {
     }
 }
 
+/// What a full pool's refusal tells the client to do.
+fn retry_text(retry_after_ms: Option<u64>) -> String {
+    match retry_after_ms {
+        Some(ms) => format!("retry in {:.1} s", ms as f64 / 1_000.0),
+        None => "retry later".to_string(),
+    }
+}
+
 impl From<RejectReason> for AdmissionError {
     fn from(reason: RejectReason) -> Self {
         AdmissionError::Rejected(reason)
@@ -97,6 +111,8 @@ pub(super) struct Admission<'a> {
     pub pool_len: usize,
     pub pool_bytes: usize,
     pub pool_waiting: usize,
+    /// What a refusal for the pool's size tells the client ([`super::drain`]).
+    pub retry_after_ms: u64,
 }
 
 /// What a transaction takes from its sender's balance when it executes.
@@ -162,12 +178,13 @@ impl Admission<'_> {
             return Err(AdmissionError::AccountLimit { max });
         }
         if self.pool_len >= self.config.max_txs {
-            return Err(full_of_transactions(self.config));
+            return Err(full_of_transactions(self.config, self.retry_after_ms));
         }
         if self.pool_bytes.saturating_add(size) > self.config.max_bytes {
             return Err(AdmissionError::Full {
                 limit: "bytes",
                 max: self.config.max_bytes as u64,
+                retry_after_ms: Some(self.retry_after_ms),
             });
         }
         let run_end = queue.map_or(expected, AccountQueue::run_end).max(expected);
@@ -176,6 +193,7 @@ impl Admission<'_> {
             return Err(AdmissionError::Full {
                 limit: "transactions waiting behind a nonce gap",
                 max: max_waiting as u64,
+                retry_after_ms: None,
             });
         }
         Ok(())
@@ -183,10 +201,11 @@ impl Admission<'_> {
 }
 
 /// The refusal of a pool at its bound of transactions.
-pub(super) fn full_of_transactions(config: &MempoolConfig) -> AdmissionError {
+pub(super) fn full_of_transactions(config: &MempoolConfig, retry_after_ms: u64) -> AdmissionError {
     AdmissionError::Full {
         limit: "transactions",
         max: config.max_txs as u64,
+        retry_after_ms: Some(retry_after_ms),
     }
 }
 

@@ -63,7 +63,8 @@ impl Mempool {
     /// pending transactions of the senders in `touched` (every account the block can change,
     /// `vellum_protocol::state::snapshot::touched_accounts`) against `state` (the state after
     /// the block), and evicts every pending transaction expired at `now_ms`. Returns each
-    /// evicted transaction with its reason, in arrival order.
+    /// evicted transaction with its reason, in arrival order. The block's size counts toward
+    /// the commit rate a full pool's refusal is timed by ([`super::DrainRate`]).
     ///
     /// Only a touched sender's transactions can have become invalid: an account the block did
     /// not touch has the nonce, balance and standing its transactions were admitted against,
@@ -78,6 +79,7 @@ impl Mempool {
         state: &LedgerState,
         now_ms: u64,
     ) -> Vec<(Hash, Removal)> {
+        self.drain.record(now_ms, included.len());
         for hash in included {
             if let Some(&seq) = self.by_hash.get(hash) {
                 self.remove(seq);

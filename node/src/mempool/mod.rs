@@ -35,6 +35,7 @@ mod account_queue;
 mod admission;
 mod cache;
 mod commit;
+mod drain;
 mod reap;
 #[cfg(test)]
 mod tests;
@@ -52,6 +53,7 @@ use self::admission::Admission;
 pub use self::admission::AdmissionError;
 pub use self::cache::{CacheStats, SignatureCache};
 pub use self::commit::Removal;
+pub use self::drain::DrainRate;
 
 /// The mempool's bounds, as the node's config file gives them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +136,8 @@ pub struct Mempool {
     /// [`AccountQueue::waiting`]).
     waiting: usize,
     cache: Arc<SignatureCache>,
+    /// The chain's recent commit rate, for the full pool's `retry_after_ms`.
+    drain: DrainRate,
 }
 
 impl Mempool {
@@ -149,6 +153,7 @@ impl Mempool {
             bytes: 0,
             waiting: 0,
             cache,
+            drain: DrainRate::default(),
         }
     }
 
@@ -180,9 +185,15 @@ impl Mempool {
         self.len() >= self.config.max_txs
     }
 
-    /// The refusal of a transaction the pool has no room for.
-    pub fn full_error(&self) -> AdmissionError {
-        admission::full_of_transactions(&self.config)
+    /// The refusal at `now_ms` of a transaction the pool has no room for.
+    pub fn full_error(&self, now_ms: u64) -> AdmissionError {
+        admission::full_of_transactions(&self.config, self.retry_after_ms(now_ms))
+    }
+
+    /// How long a client refused for the pool's size should wait at `now_ms` before it sends
+    /// again ([`DrainRate::retry_after_ms`]).
+    pub fn retry_after_ms(&self, now_ms: u64) -> u64 {
+        self.drain.retry_after_ms(now_ms, self.len())
     }
 
     /// Pending transactions that wait behind a nonce gap.
@@ -235,6 +246,7 @@ impl Mempool {
         let mut repeats: Vec<(usize, usize)> = Vec::new();
         let mut retry: Vec<(usize, SignedTransaction)> = Vec::new();
         let mut committed: HashMap<Address, Account> = HashMap::new();
+        let retry_after_ms = self.retry_after_ms(now_ms);
         for (i, tx) in txs.into_iter().enumerate() {
             let bytes = tx.to_bytes();
             if bytes.len() > MAX_TX_BYTES {
@@ -260,6 +272,7 @@ impl Mempool {
                 pool_len: self.len(),
                 pool_bytes: self.bytes,
                 pool_waiting: self.waiting,
+                retry_after_ms,
             }
             .check(
                 &tx,

@@ -14,6 +14,7 @@ use vellum_protocol::{
     build_block,
 };
 
+use super::drain::{MAX_RETRY_MS, MIN_RETRY_MS};
 use super::*;
 
 const CHAIN: &str = "mempool-test";
@@ -493,14 +494,49 @@ fn the_full_error_says_what_is_full_and_what_to_do() {
         err,
         AdmissionError::Full {
             limit: "transactions",
-            max: 2
+            max: 2,
+            retry_after_ms: Some(MAX_RETRY_MS),
         }
     );
     assert_eq!(
         err.to_string(),
-        "the mempool is full (2 transactions); retry later"
+        "the mempool is full (2 transactions); retry in 10.0 s",
+        "nothing has committed yet: the longest wait"
     );
     assert_eq!(pool.len(), 2);
+}
+
+#[test]
+fn a_full_pool_says_when_to_retry_from_the_commit_rate() {
+    let c = Chain::with_users(9, 1000);
+    let mut pool = Mempool::new(MempoolConfig {
+        max_txs: 8,
+        ..MempoolConfig::default()
+    });
+    // Blocks of 4 every 100 ms for a second: 40 per second.
+    for i in 0..10 {
+        let (state, included, touched) = c.commit(Vec::new(), NOW + i * 100);
+        let four = [included.as_slice(), &[Hash([9; 32]); 4]].concat();
+        pool.on_commit(&four, &touched, &state, NOW + i * 100);
+    }
+    let now = NOW + 900;
+    let txs: Vec<_> = (0..9).map(|i| c.transfer(i, (i + 1) % 9, 1, 0)).collect();
+    let results = pool.insert_batch(txs, &c.state, now);
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 8);
+    // A quarter of the 8 pending, at 40 per second: 50 ms, raised to the shortest wait.
+    assert_eq!(
+        results[8].clone().unwrap_err(),
+        AdmissionError::Full {
+            limit: "transactions",
+            max: 8,
+            retry_after_ms: Some(MIN_RETRY_MS),
+        }
+    );
+    assert_eq!(pool.full_error(now), results[8].clone().unwrap_err());
+    // Nothing commits for 4 s: the 40 counted over 4.9 s are about 8 per second, so a
+    // quarter of the pool takes about 245 ms.
+    let later = pool.retry_after_ms(now + 4_000);
+    assert!((244..=246).contains(&later), "{later}");
 }
 
 /// What [`Mempool::waiting`] should be, counted from scratch: each sender's pending
@@ -538,7 +574,8 @@ fn transactions_behind_a_gap_take_at_most_a_quarter_of_the_pool() {
         refused,
         AdmissionError::Full {
             limit: "transactions waiting behind a nonce gap",
-            max: 2
+            max: 2,
+            retry_after_ms: None,
         }
     );
     assert_eq!(refused.name(), "mempool_full");
@@ -582,7 +619,8 @@ fn the_byte_bound_counts_encoded_bytes() {
         results[2],
         Err(AdmissionError::Full {
             limit: "bytes",
-            max: two as u64
+            max: two as u64,
+            retry_after_ms: Some(MAX_RETRY_MS),
         })
     );
     assert_eq!(pool.bytes(), two);

@@ -91,17 +91,20 @@ impl From<AdmissionError> for SubmitError {
         let message = e.to_string();
         match e {
             AdmissionError::Rejected(reason) => SubmitError::Rejected(reason),
-            AdmissionError::Full { .. } => SubmitError::Pool {
+            AdmissionError::Full { retry_after_ms, .. } => SubmitError::Pool {
                 refusal: PoolRefusal::Full,
                 message,
+                retry_after_ms,
             },
             AdmissionError::AccountLimit { .. } => SubmitError::Pool {
                 refusal: PoolRefusal::AccountLimit,
                 message,
+                retry_after_ms: None,
             },
             AdmissionError::ConflictingNonce { .. } => SubmitError::Pool {
                 refusal: PoolRefusal::ConflictingNonce,
                 message,
+                retry_after_ms: None,
             },
         }
     }

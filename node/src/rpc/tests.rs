@@ -368,10 +368,13 @@ async fn a_full_pool_refuses_a_batch_without_reading_it() {
             panic!("admitted into a full pool: {outcome:?}");
         };
         assert_eq!(error.code, TX_BUSY);
-        assert_eq!(error.data.as_ref().unwrap()["name"], "mempool_full");
+        let data = error.data.as_ref().unwrap();
+        assert_eq!(data["name"], "mempool_full");
+        // Nothing has committed yet: the longest wait.
+        assert_eq!(data["retry_after_ms"], 10_000);
         assert_eq!(
             error.message,
-            "the mempool is full (1 transactions); retry later"
+            "the mempool is full (1 transactions); retry in 10.0 s"
         );
     }
     let single = client.tx_submit(hex_of(&second)).await.unwrap_err();

@@ -354,9 +354,12 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 }
             }
         }
-        if driver.mempool().is_full() != pool_full {
-            pool_full = !pool_full;
-            let refusal = pool_full.then(|| driver.mempool().full_error());
+        // While the pool is full, each turn publishes its refusal again: its retry time
+        // follows the pool and the commit rate.
+        let full = driver.mempool().is_full();
+        if full || pool_full {
+            pool_full = full;
+            let refusal = full.then(|| driver.mempool().full_error(now_ms()));
             *shared.full.lock().unwrap_or_else(PoisonError::into_inner) = refusal;
         }
     }

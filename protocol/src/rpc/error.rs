@@ -73,11 +73,14 @@ pub enum SubmitError {
     /// The ledger's rules refuse it.
     #[error("{0}")]
     Rejected(RejectReason),
-    /// The mempool refuses it for now.
+    /// The mempool refuses it for now; a full pool says when to send it again.
     #[error("{message}")]
     Pool {
         refusal: PoolRefusal,
         message: String,
+        /// How long to wait before sending again, when the node can tell: the error's
+        /// `data.retry_after_ms`.
+        retry_after_ms: Option<u64>,
     },
     /// The node could not take it.
     #[error("the node cannot take transactions now: {0}; retry later")]
@@ -120,11 +123,24 @@ impl SubmitError {
         }
     }
 
-    /// As a JSON-RPC error object.
+    /// When the client should send the transaction again, if the node said.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            SubmitError::Pool { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
+    }
+
+    /// As a JSON-RPC error object: `data` is `{ "code", "name" }`, with `retry_after_ms` when
+    /// the node says when to send again.
     pub fn to_error_object(&self) -> ErrorObjectOwned {
-        let data = self
-            .reason()
-            .map(|(code, name)| json!({ "code": code, "name": name }));
+        let data = self.reason().map(|(code, name)| {
+            let mut data = json!({ "code": code, "name": name });
+            if let Some(ms) = self.retry_after_ms() {
+                data["retry_after_ms"] = json!(ms);
+            }
+            data
+        });
         ErrorObjectOwned::owned(self.rpc_code(), self.to_string(), data)
     }
 
@@ -211,10 +227,15 @@ mod tests {
         let full = SubmitError::Pool {
             refusal: PoolRefusal::Full,
             message: "full".into(),
+            retry_after_ms: Some(2_500),
         };
         assert_eq!(
             (full.rpc_code(), full.reason()),
             (TX_BUSY, Some((100, "mempool_full")))
+        );
+        assert_eq!(
+            full.to_error_object().data().unwrap().get(),
+            r#"{"code":100,"name":"mempool_full","retry_after_ms":2500}"#
         );
     }
 

@@ -31,6 +31,9 @@ pub struct FakeState {
     /// Take this many submissions, then close the connection without answering them, as a
     /// network that fails after the request left.
     pub lose_submit_answers: usize,
+    /// Refuse this many submissions as a full mempool that asks for `full_retry_ms`.
+    pub full_for: usize,
+    pub full_retry_ms: u64,
 }
 
 pub struct FakeNode {
@@ -139,6 +142,15 @@ fn answer(request: &Value, state: &Mutex<FakeState>) -> Value {
             };
             if stx.verify_signature().is_err() {
                 return error(id, -32012, "the signature does not verify");
+            }
+            if s.full_for > 0 {
+                s.full_for -= 1;
+                let data = json!({
+                    "code": 100, "name": "mempool_full", "retry_after_ms": s.full_retry_ms
+                });
+                let message = "the mempool is full (10 transactions); retry soon";
+                return json!({"jsonrpc": "2.0", "id": id,
+                              "error": {"code": -32017, "message": message, "data": data}});
             }
             let hash = stx.hash();
             if !s.submitted.iter().any(|t| t.hash() == hash) {

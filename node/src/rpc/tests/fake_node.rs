@@ -273,7 +273,7 @@ impl RpcBackend for FakeNode {
         let c = self.chain();
         c.mempool
             .is_full()
-            .then(|| SubmitError::from(c.mempool.full_error()))
+            .then(|| SubmitError::from(c.mempool.full_error(NOW)))
     }
 
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<SubmitResult, SubmitError>> {
