@@ -73,8 +73,10 @@ mod tests {
     use std::path::Path;
 
     fn files_under(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+        for entry in entries {
+            let entry = entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
             let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
             if entry.file_type().unwrap().is_dir() {
                 files_under(&entry.path(), &name, out);
