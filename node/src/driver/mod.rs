@@ -235,6 +235,10 @@ impl Driver {
     pub fn mempool(&self) -> &Mempool {
         &self.mempool
     }
+    /// The most transactions a block this node proposes may hold.
+    pub fn max_block_txs(&self) -> usize {
+        self.config.max_block_txs
+    }
 
     /// Whether a transaction is not final yet: it waits in the mempool, or its block is
     /// committed here but not durable (the RPC's state and store do not show it yet, so a

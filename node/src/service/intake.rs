@@ -23,7 +23,8 @@ pub const MAX_EVENTS_PER_TURN: usize = 256;
 
 /// Handles `first` (if any) and the events already queued behind it, and returns the
 /// transactions peers gossiped in them, for the caller to admit together with the RPC
-/// submissions of the turn ([`super::admission::take_commands`]). While `catching_up` (far
+/// submissions of the turn ([`super::admission::take_commands`]); with the `held` ones
+/// already gathered, at most about [`MAX_COALESCED`] are taken. While `catching_up` (far
 /// behind the chain, fetching blocks), transaction batches are dropped: they belong to a chain
 /// this node has not reached, most are in the blocks it is fetching, and the validators that
 /// took them hold them, so nothing is lost; verifying them would slow the catch-up.
@@ -31,6 +32,7 @@ pub fn take_events(
     first: Option<NetworkEvent>,
     events: &mut mpsc::Receiver<NetworkEvent>,
     catching_up: bool,
+    held: usize,
     driver: &mut Driver,
     now_ms: impl Fn() -> u64,
     effects: &mut Vec<Effect>,
@@ -56,7 +58,7 @@ pub fn take_events(
                 tracing::warn!(%peer, "refused a peer that is not a validator or observer")
             }
         }
-        if taken < MAX_EVENTS_PER_TURN && txs.len() < MAX_COALESCED {
+        if taken < MAX_EVENTS_PER_TURN && held + txs.len() < MAX_COALESCED {
             next = events.try_recv().ok();
         }
     }

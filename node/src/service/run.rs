@@ -222,14 +222,19 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     let mut last_idle_sync_ms = 0u64;
     // Whether the mempool was full after the last turn (what `shared.full` says).
     let mut pool_full = false;
+    // Transactions taken and not admitted yet (`admission::Gathered`).
+    let mut gathered = admission::Gathered::default();
     tokio::pin!(shutdown);
     loop {
         let mut effects = Vec::new();
-        let next_timer = timers.peek().map(|Reverse((at, _, _))| *at);
-        let next_timer = match (next_timer, wake_at) {
-            (Some(t), Some(w)) => Some(t.min(w)),
-            (t, w) => t.or(w),
-        };
+        let next_timer = [
+            timers.peek().map(|Reverse((at, _, _))| *at),
+            wake_at,
+            gathered.deadline_ms(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let wait = next_timer.map_or(Duration::from_secs(3600), |at| {
             Duration::from_millis(at.saturating_sub(now_ms()))
         });
@@ -300,6 +305,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 first_event,
                 &mut net_events,
                 catching_up,
+                gathered.len(),
                 &mut driver,
                 now_ms,
                 &mut effects,
@@ -308,13 +314,15 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 first_command,
                 &mut command_rx,
                 gossiped,
+                &mut gathered,
                 &mut driver,
-                &shared,
-                &net,
                 now_ms(),
-                &mut effects,
-            )
-            .await;
+            );
+        }
+        let now = now_ms();
+        if gathered.is_due(now, admission::under_load(&driver)) {
+            let taken = std::mem::take(&mut gathered);
+            admission::admit(taken, &mut driver, &shared, &net, now, &mut effects).await;
         }
         for effect in effects {
             match effect {

@@ -476,6 +476,7 @@ fn take_peer_batches(net: &mut Net, nonces: std::ops::Range<u64>, catching_up: b
         Some(first),
         &mut queue,
         catching_up,
+        0,
         &mut net.drivers[1],
         || now,
         &mut effects,
@@ -502,7 +503,7 @@ async fn submissions_and_peer_batches_waiting_together_share_one_signature_batch
     use tokio::sync::{broadcast, mpsc, oneshot};
 
     use crate::network::{NetworkEvent, NetworkHandle, NetworkStats};
-    use crate::service::admission::take_commands;
+    use crate::service::admission::{Gathered, admit, take_commands, under_load};
     use crate::service::intake::take_events;
     use crate::service::shared::{Command, Evicted, Shared};
 
@@ -544,21 +545,23 @@ async fn submissions_and_peer_batches_waiting_together_share_one_signature_batch
         Some(first),
         &mut event_queue,
         false,
+        0,
         driver,
         || now,
         &mut effects,
     );
+    let mut gathered = Gathered::default();
     take_commands(
         None,
         &mut command_queue,
         gossiped,
+        &mut gathered,
         driver,
-        &shared,
-        &handle,
         now,
-        &mut effects,
-    )
-    .await;
+    );
+    assert_eq!(gathered.len(), 4);
+    assert!(gathered.is_due(now, under_load(driver)), "no load: at once");
+    admit(gathered, driver, &shared, &handle, now, &mut effects).await;
     let cache = driver.mempool().signature_cache().stats();
     assert_eq!((cache.checked, cache.batches), (4, 1));
     assert_eq!(driver.mempool().len(), 4);
