@@ -299,20 +299,22 @@ fn balance_history_free_commands_and_text_output() {
     );
 }
 
+/// `transfer --amount 1` to [`recipient`] through `node`, with `--json` when `json`.
+fn transfer_one(w: &Wallet, node: &FakeNode, json: bool) -> std::process::Output {
+    let mut args = vec!["--rpc", &node.url, "transfer", "--to"];
+    let to = recipient();
+    args.extend([to.as_str(), "--amount", "1"]);
+    if json {
+        args.push("--json");
+    }
+    w.run(&args)
+}
+
 #[test]
 fn a_lost_submit_answer_is_retried_with_the_same_bytes_and_one_outcome_is_reported() {
     let (w, node, _) = setup(10_000);
     node.state.lock().unwrap().lose_submit_answers = 2;
-    let out = w.run(&[
-        "--rpc",
-        &node.url,
-        "transfer",
-        "--json",
-        "--to",
-        &recipient(),
-        "--amount",
-        "1",
-    ]);
+    let out = transfer_one(&w, &node, true);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(one_json(&out.stdout)["status"], "committed");
     let s = node.state.lock().unwrap();
@@ -328,15 +330,7 @@ fn a_full_mempool_is_waited_out_as_the_node_asks_with_the_same_bytes() {
         s.full_for = 2;
         s.full_retry_ms = 150;
     }
-    let out = w.run(&[
-        "--rpc",
-        &node.url,
-        "transfer",
-        "--to",
-        &recipient(),
-        "--amount",
-        "1",
-    ]);
+    let out = transfer_one(&w, &node, false);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     assert_eq!(
@@ -358,19 +352,7 @@ fn a_mempool_full_for_longer_than_the_wallet_waits_is_a_refusal_that_frees_the_n
         s.full_for = 1;
         s.full_retry_ms = 61_000;
     }
-    let send = |w: &Wallet| {
-        w.run(&[
-            "--rpc",
-            &node.url,
-            "transfer",
-            "--json",
-            "--to",
-            &recipient(),
-            "--amount",
-            "1",
-        ])
-    };
-    let out = send(&w);
+    let out = transfer_one(&w, &node, true);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let e = json_error(&out);
     assert_eq!(e["data"]["name"], "mempool_full", "{e}");
@@ -382,7 +364,7 @@ fn a_mempool_full_for_longer_than_the_wallet_waits_is_a_refusal_that_frees_the_n
     );
     // The refused transaction left the outbox (it is not sent again first), and the next
     // one takes its nonce.
-    let out = send(&w);
+    let out = transfer_one(&w, &node, true);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let sent = node.submitted();
     assert_eq!(sent.len(), 1, "{sent:?}");
