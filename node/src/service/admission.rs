@@ -51,8 +51,10 @@ impl Gathered {
         self.count
     }
 
+    /// Nothing to admit and no caller to answer (a submission may hold no transaction: its
+    /// caller still waits for the empty answer).
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.submissions.is_empty() && self.gossiped.is_empty()
     }
 
     /// When the held transactions must be admitted even if no more come.
@@ -196,6 +198,16 @@ mod tests {
         assert!(!gathered.is_due(0, false), "nothing to admit");
         gathered.add_gossiped(txs(1), 1_000);
         assert!(gathered.is_due(1_000, false));
+    }
+
+    #[test]
+    fn a_submission_of_no_transaction_is_still_answered() {
+        let mut gathered = Gathered::default();
+        let (reply, _answer) = oneshot::channel();
+        gathered.add_submission(Vec::new(), reply, 1_000);
+        assert_eq!(gathered.len(), 0);
+        assert!(gathered.is_due(1_000, false));
+        assert!(gathered.is_due(1_000 + HOLD_MS, true));
     }
 
     #[test]

@@ -189,6 +189,10 @@ impl RpcBackend for NodeBackend {
     }
 
     fn submit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<SubmitResult, SubmitError>> {
+        if txs.is_empty() {
+            // Every one of the call's transactions was refused before it got here.
+            return Vec::new();
+        }
         // Hashed here, on the RPC's thread, only to look up the refused ones below.
         let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
         let Some(admitted) = self.shared.ask(|tx| Command::Submit(txs, tx)) else {
