@@ -13,7 +13,7 @@ use tokio::time::{Instant, sleep_until, timeout_at};
 use vellum_protocol::rpc::{TxInfo, TxStatus, VellumApiClient};
 
 use crate::exit::WalletError;
-use crate::node::{Node, asked_wait, is_transport};
+use crate::node::{Node, asked_wait, is_transport, wait_as_asked};
 use crate::outbox::OutboxEntry;
 use crate::output::note;
 
@@ -98,13 +98,7 @@ async fn resubmit(node: &Node, entry: &OutboxEntry, deadline: Instant) -> Result
             Err(e) => match node.error(e) {
                 e if is_transport(&e) => return Ok(()),
                 refusal => match asked_wait(&refusal) {
-                    Some(wait) if Instant::now() + wait < deadline => {
-                        note(&format!(
-                            "the node's mempool is full; sending again in {:.1} s as it asks",
-                            wait.as_secs_f64()
-                        ));
-                        tokio::time::sleep(wait).await;
-                    }
+                    Some(wait) if Instant::now() + wait < deadline => wait_as_asked(wait).await,
                     _ => return Err(refusal),
                 },
             },

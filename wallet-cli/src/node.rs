@@ -10,9 +10,10 @@ use std::time::Duration;
 use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
-use vellum_protocol::rpc::error::TX_BUSY;
+use vellum_protocol::rpc::error::{TX_BUSY, retry_after_ms_of};
 
 use crate::exit::WalletError;
+use crate::output::note;
 
 /// The node used when neither `--rpc` nor `$VELLUM_RPC` is given: the localnet's first node.
 pub const DEFAULT_RPC: &str = "http://127.0.0.1:26651";
@@ -131,7 +132,16 @@ pub fn asked_wait(e: &WalletError) -> Option<Duration> {
     else {
         return None;
     };
-    Some(Duration::from_millis(data.get("retry_after_ms")?.as_u64()?))
+    retry_after_ms_of(data).map(Duration::from_millis)
+}
+
+/// Waits `wait`, the time a full mempool asked for, saying so on stderr.
+pub async fn wait_as_asked(wait: Duration) {
+    note(&format!(
+        "the node's mempool is full; sending again in {:.1} s as it asks",
+        wait.as_secs_f64()
+    ));
+    tokio::time::sleep(wait).await;
 }
 
 /// True when the error says the node could not be reached (as opposed to a refusal).

@@ -24,10 +24,10 @@ use crate::exit::WalletError;
 use crate::finality::wait_final;
 use crate::keys::keystore::now_ms;
 use crate::keys::secrets::{self, PasswordUse};
-use crate::node::{Node, asked_wait, is_transport};
+use crate::node::{Node, asked_wait, is_transport, wait_as_asked};
 use crate::ops::describe;
 use crate::outbox::{LockedOutbox, OutboxEntry};
-use crate::output::{Report, note};
+use crate::output::Report;
 
 /// How long a transaction stays valid: long enough to reach a block through a busy pool,
 /// short enough that a lost one is soon known to be dead.
@@ -314,11 +314,7 @@ async fn submit(node: &Node, tx_hex: &str) -> Result<(), WalletError> {
             Err(e) => {
                 let e = node.error(e);
                 if let Some(wait) = busy_retry(&e, busy_waited) {
-                    note(&format!(
-                        "the node's mempool is full; sending again in {:.1} s as it asks",
-                        wait.as_secs_f64()
-                    ));
-                    tokio::time::sleep(wait).await;
+                    wait_as_asked(wait).await;
                     busy_waited += wait;
                     continue;
                 }

@@ -21,6 +21,7 @@ use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::HttpClient;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use vellum_protocol::rpc::error::retry_after_ms_of;
 use vellum_protocol::rpc::{SubmitOutcome, VellumApiClient};
 
 use super::{Batch, Plan};
@@ -206,9 +207,7 @@ fn retry_after(outcomes: &[SubmitOutcome]) -> Option<Duration> {
     outcomes
         .iter()
         .filter_map(|o| match o {
-            SubmitOutcome::Refused { error } => {
-                error.data.as_ref()?.get("retry_after_ms")?.as_u64()
-            }
+            SubmitOutcome::Refused { error } => error.data.as_ref().and_then(retry_after_ms_of),
             SubmitOutcome::Accepted(_) => None,
         })
         .max()

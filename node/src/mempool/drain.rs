@@ -18,7 +18,8 @@ pub const MAX_RETRY_MS: u64 = 10_000;
 /// The share of the pending transactions the chain should commit before a client comes back.
 const DRAIN_SHARE: u64 = 4;
 
-/// Transactions committed per block over the last [`RATE_WINDOW_MS`].
+/// The blocks committed over the last [`RATE_WINDOW_MS`] and their transactions: the chain's
+/// commit rate.
 #[derive(Debug, Default)]
 pub struct DrainRate {
     /// `(time_ms, transactions)` of each commit in the window, oldest first.

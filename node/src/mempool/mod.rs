@@ -12,7 +12,8 @@
 //!   under overload, clients whose earlier transactions were refused leave later ones that
 //!   cannot run until those are sent again, and a pool full of them refused the ones that
 //!   could (docs/PERFORMANCE.md, ninth session). The rest of the pool stays for transactions
-//!   that can go into the next block.
+//!   that can go into the next block. A refusal for the pool's transactions or bytes says
+//!   when to send again, from the chain's recent commit rate ([`drain`]).
 //! - Selection ([`Mempool::reap`]): arrival order across senders, each sender's consecutive
 //!   nonces from its committed nonce; a gap waits.
 //! - After each block ([`Mempool::on_commit`]): the included transactions leave, the expired
@@ -53,7 +54,7 @@ use self::admission::Admission;
 pub use self::admission::AdmissionError;
 pub use self::cache::{CacheStats, SignatureCache};
 pub use self::commit::Removal;
-pub use self::drain::DrainRate;
+use self::drain::DrainRate;
 
 /// The mempool's bounds, as the node's config file gives them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,8 +13,9 @@
 //! or [`HOLD_MS`] have gathered. A new transaction cannot go into the next block then anyway,
 //! and a turn under load took about 80: a batch of 2,000 costs about 30% less per signature
 //! than one of 80 (13.4 against 19.2 µs here), and signatures are the largest part of a
-//! node's work at the ceiling (docs/PERFORMANCE.md, tenth session). A proposal that holds a transaction still held verifies it with the block, and
-//! its admission then finds it in the signature cache. Below that load nothing waits.
+//! node's work at the ceiling (docs/PERFORMANCE.md, tenth session). A proposal that holds a
+//! transaction still held verifies it with the block, and its admission then finds it in the
+//! signature cache. Below that load nothing waits.
 
 use tokio::sync::{mpsc, oneshot};
 use vellum_protocol::rpc::{TxInfo, TxStatus};

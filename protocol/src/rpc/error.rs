@@ -39,6 +39,15 @@ pub const TX_NOT_PERMITTED: i32 = -32016;
 /// The mempool is full or holds all the sender may have pending: retry later.
 pub const TX_BUSY: i32 = -32017;
 
+/// The key of a refusal's `data` that says how long to wait before sending again.
+const RETRY_AFTER_MS: &str = "retry_after_ms";
+
+/// The wait a refusal's `data` asks for before the same transaction is sent again, in
+/// milliseconds, if it says (the client side of [`SubmitError::retry_after_ms`]).
+pub fn retry_after_ms_of(data: &serde_json::Value) -> Option<u64> {
+    data.get(RETRY_AFTER_MS)?.as_u64()
+}
+
 /// A refusal only a mempool makes (codes 100 and up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolRefusal {
@@ -137,7 +146,7 @@ impl SubmitError {
         let data = self.reason().map(|(code, name)| {
             let mut data = json!({ "code": code, "name": name });
             if let Some(ms) = self.retry_after_ms() {
-                data["retry_after_ms"] = json!(ms);
+                data[RETRY_AFTER_MS] = json!(ms);
             }
             data
         });
