@@ -70,7 +70,7 @@ pub fn content_type(path: &str) -> &'static str {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     fn files_under(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
         let entries =
@@ -88,12 +88,13 @@ mod tests {
 
     #[test]
     fn every_file_of_web_is_embedded_and_nothing_else() {
+        // The crate's directory as cargo gives it when it runs the test, not as it was when
+        // the test was compiled: builds sharing a target directory from another checkout
+        // reuse this binary, and the compile-time path is that checkout's.
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
         let mut on_disk = BTreeSet::new();
-        files_under(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("web"),
-            "",
-            &mut on_disk,
-        );
+        files_under(&crate_dir.join("web"), "", &mut on_disk);
         let embedded: BTreeSet<String> = ASSETS.iter().map(|a| a.path.to_string()).collect();
         assert_eq!(embedded, on_disk, "update ASSETS in assets.rs");
     }
