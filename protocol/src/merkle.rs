@@ -425,5 +425,9 @@ fn shares_prefix(a: &Hash, b: &Hash, bits: usize) -> bool {
     first_difference(a, b).is_none_or(|d| d >= bits)
 }
 
+mod diff;
+
+pub use self::diff::Change;
+
 #[cfg(test)]
 mod tests;

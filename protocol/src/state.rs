@@ -135,6 +135,22 @@ impl LedgerState {
     pub fn accounts(&self) -> impl Iterator<Item = (Address, Account)> + '_ {
         self.accounts.iter().map(|(_, e)| (e.address, e.account))
     }
+    /// The accounts that differ from `before` (an earlier version of this state, such as the
+    /// state a block was applied to), in trie key order, as they are now: an account gone
+    /// from the trie is the default one. The cost follows the accounts written since
+    /// `before`, not the number of accounts, and nothing is hashed.
+    pub fn changed_accounts(&self, before: &LedgerState) -> Vec<(Address, Account)> {
+        self.accounts
+            .changes_since(&before.accounts)
+            .into_iter()
+            .filter_map(|(_, now, then)| match (now, then) {
+                (Some(n), Some(t)) if n.account == t.account => None,
+                (Some(n), _) => Some((n.address, n.account)),
+                (None, Some(t)) => Some((t.address, Account::default())),
+                (None, None) => None,
+            })
+            .collect()
+    }
     pub fn account_count(&self) -> usize {
         self.accounts.len()
     }

@@ -34,7 +34,6 @@ use vellum_consensus::{
     Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Step, Timeout,
 };
 use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
-use vellum_protocol::state::snapshot::touched_accounts;
 use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
@@ -683,15 +682,15 @@ impl Driver {
         let (block, after, receipts) = self.bodies.take_valid(&hash).expect("validated above");
         // Receipt i is transaction i's (apply_block made it): no need to hash them again.
         let included: Vec<Hash> = receipts.iter().map(|r| r.tx_hash).collect();
+        let changed = after.changed_accounts(&self.state);
         self.state = after;
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);
         self.precommits.retain_from(height);
-        let touched = touched_accounts(&block);
         self.last_block_txs = block.txs.len();
         let evicted = self
             .mempool
-            .on_commit(&included, &touched, &self.state, now_ms);
+            .on_commit(&included, &changed, &self.state, now_ms);
         let committed = Arc::new(CommittedBlock {
             block,
             certificate,

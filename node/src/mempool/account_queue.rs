@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use vellum_protocol::{Amount, Hash};
+use vellum_protocol::{Account, Amount, Hash};
 
 /// Where a pending transaction sits in the pool, and what it spends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,29 +24,39 @@ pub(super) struct Slot {
 #[derive(Debug, Clone, Default)]
 pub(super) struct AccountQueue {
     slots: BTreeMap<u64, Slot>,
-    /// The account's committed nonce when last seen (at admission or commit): where the run of
-    /// transactions ready for a block starts.
-    base_nonce: u64,
-    /// The first nonce at or after `base_nonce` with no pending transaction.
+    /// The sender's committed account when last seen (at admission or commit). Its nonce,
+    /// the base nonce, is where the run of transactions ready for a block starts.
+    account: Account,
+    /// The first nonce at or after the base nonce with no pending transaction.
     run_end: u64,
 }
 
 impl AccountQueue {
-    pub fn new(base_nonce: u64) -> AccountQueue {
+    pub fn new(account: Account) -> AccountQueue {
         AccountQueue {
             slots: BTreeMap::new(),
-            base_nonce,
-            run_end: base_nonce,
+            account,
+            run_end: account.nonce,
         }
     }
 
-    /// Sets the committed nonce the ready run starts from.
-    pub fn set_base(&mut self, base_nonce: u64) {
-        if base_nonce != self.base_nonce {
-            self.base_nonce = base_nonce;
-            self.run_end = base_nonce;
+    /// The committed account as last seen.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// Sets the committed account, whose nonce the ready run starts from.
+    pub fn set_account(&mut self, account: Account) {
+        let moved = account.nonce != self.account.nonce;
+        self.account = account;
+        if moved {
+            self.run_end = account.nonce;
             self.extend_run();
         }
+    }
+
+    fn base_nonce(&self) -> u64 {
+        self.account.nonce
     }
 
     fn extend_run(&mut self) {
@@ -58,7 +68,7 @@ impl AccountQueue {
     /// Pending transactions that wait behind a nonce gap (or sit below the committed nonce,
     /// until the commit that made them stale evicts them): those not in the ready run.
     pub fn waiting(&self) -> usize {
-        self.slots.len() - (self.run_end - self.base_nonce) as usize
+        self.slots.len() - (self.run_end - self.base_nonce()) as usize
     }
 
     pub fn len(&self) -> usize {
@@ -84,7 +94,7 @@ impl AccountQueue {
 
     pub fn remove(&mut self, nonce: u64) -> Option<Slot> {
         let slot = self.slots.remove(&nonce)?;
-        if (self.base_nonce..self.run_end).contains(&nonce) {
+        if (self.base_nonce()..self.run_end).contains(&nonce) {
             self.run_end = nonce;
         }
         Some(slot)
@@ -116,7 +126,7 @@ impl AccountQueue {
         self.slots.range(..nonce).map(|(n, s)| (*n, *s))
     }
 
-    /// The first nonce at or after `base_nonce` with no pending transaction: the nonce a
+    /// The first nonce at or after the base nonce with no pending transaction: the nonce a
     /// wallet should sign next.
     pub fn run_end(&self) -> u64 {
         self.run_end
@@ -126,6 +136,14 @@ impl AccountQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An account whose committed nonce is `nonce`.
+    fn at(nonce: u64) -> Account {
+        Account {
+            nonce,
+            ..Account::default()
+        }
+    }
 
     fn slot(seq: u64, cost: u128) -> Slot {
         Slot {
@@ -137,7 +155,7 @@ mod tests {
 
     #[test]
     fn the_run_ends_at_the_first_gap() {
-        let mut q = AccountQueue::new(5);
+        let mut q = AccountQueue::new(at(5));
         assert_eq!(q.run_end(), 5);
         q.insert(6, slot(1, 0));
         assert_eq!(q.run_end(), 5, "a gap at the base nonce waits");
@@ -154,7 +172,7 @@ mod tests {
 
     #[test]
     fn the_waiting_count_follows_inserts_removals_and_the_base() {
-        let mut q = AccountQueue::new(5);
+        let mut q = AccountQueue::new(at(5));
         q.insert(7, slot(1, 0));
         q.insert(8, slot(2, 0));
         assert_eq!((q.run_end(), q.waiting()), (5, 2), "both wait for nonce 5");
@@ -173,9 +191,9 @@ mod tests {
             "a hole makes 7 and 8 wait again"
         );
         q.remove(5);
-        q.set_base(6);
+        q.set_account(at(6));
         assert_eq!((q.run_end(), q.waiting()), (6, 2));
-        q.set_base(7);
+        q.set_account(at(7));
         assert_eq!(
             (q.run_end(), q.waiting()),
             (9, 0),
@@ -190,7 +208,7 @@ mod tests {
 
     #[test]
     fn cost_below_sums_lower_nonces_only_and_detects_overflow() {
-        let mut q = AccountQueue::new(0);
+        let mut q = AccountQueue::new(at(0));
         q.insert(0, slot(1, 10));
         q.insert(1, slot(2, 20));
         q.insert(3, slot(3, 40));

@@ -1,19 +1,17 @@
 //! After a block commits: the included transactions leave the pool, and the rest are checked
 //! again against the new state.
 //!
-//! Rule: every pending transaction that has expired is evicted; and for each sender the block
-//! touched, in nonce order, a transaction is evicted when its nonce is now below the account's
+//! Rule: every pending transaction that has expired is evicted; and for each sender whose account
+//! the block changed, in nonce order, a transaction is evicted when its nonce is now below the account's
 //! (another transaction with that nonce was committed), when the sender is frozen or lacks the
 //! role, or when the balance no longer covers it after the sender's kept transactions with
 //! lower nonces. Those kept are exactly those admission would keep, so the pool never holds
 //! what it would refuse.
 
-use std::collections::BTreeSet;
-
 use vellum_protocol::{Account, Address, Amount, Hash, LedgerState, RejectReason};
 
 use super::admission::check_sender;
-use super::{Mempool, count_waiting};
+use super::{Mempool, StateMark, count_waiting};
 
 /// Why a pending transaction left the pool other than by being included.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,26 +58,29 @@ impl Removal {
 
 impl Mempool {
     /// Applies a committed block: removes the `included` transactions, then checks again the
-    /// pending transactions of the senders in `touched` (every account the block can change,
-    /// `vellum_protocol::state::snapshot::touched_accounts`) against `state` (the state after
-    /// the block), and evicts every pending transaction expired at `now_ms`. Returns each
-    /// evicted transaction with its reason, in arrival order. The block's size counts toward
-    /// the commit rate a full pool's refusal is timed by ([`super::DrainRate`]).
+    /// pending transactions of the senders whose account the block changed (`changed`, as
+    /// they are in `state`, the state after the block: `LedgerState::changed_accounts`), and
+    /// evicts every pending transaction expired at `now_ms`. Returns each evicted transaction
+    /// with its reason, in arrival order. The block's size counts toward the commit rate a
+    /// full pool's refusal is timed by ([`super::DrainRate`]). Each queue then holds its
+    /// sender's account in `state`, for the admissions and reaps that follow.
     ///
-    /// Only a touched sender's transactions can have become invalid: an account the block did
-    /// not touch has the nonce, balance and standing its transactions were admitted against,
+    /// Only a changed sender's transactions can have become invalid: an account the block did
+    /// not change has the nonce, balance and standing its transactions were admitted against,
     /// and the issuer and admin roles are fixed in genesis. So the cost follows the block, not
     /// the pool: checking every sender after every block cost one account lookup per sender
     /// and a look at each pending transaction, and with a pool of 100,000 under overload that
-    /// took more of each height than the block did (docs/PERFORMANCE.md).
+    /// took more of each height than the block did (docs/PERFORMANCE.md). The changed
+    /// accounts come from the execution, not from lookups in the accounts trie.
     pub fn on_commit(
         &mut self,
         included: &[Hash],
-        touched: &BTreeSet<Address>,
+        changed: &[(Address, Account)],
         state: &LedgerState,
         now_ms: u64,
     ) -> Vec<(Hash, Removal)> {
         self.drain.record(now_ms, included.len());
+        self.synced = Some(StateMark::of(state));
         for hash in included {
             if let Some(&seq) = self.by_hash.get(hash) {
                 self.remove(seq);
@@ -90,12 +91,11 @@ impl Mempool {
             .into_iter()
             .map(|seq| (seq, Removal::Expired))
             .collect();
-        for sender in touched {
+        for (sender, account) in changed {
             let Some(queue) = self.accounts.get_mut(sender) else {
                 continue;
             };
-            let account = state.account(sender);
-            count_waiting(&mut self.waiting, queue, |q| q.set_base(account.nonce));
+            count_waiting(&mut self.waiting, queue, |q| q.set_account(*account));
             if !account.frozen
                 && queue
                     .cost_from(account.nonce)
@@ -121,7 +121,7 @@ impl Mempool {
                 if tx.expiry_ms < now_ms {
                     continue; // evicted as expired above
                 }
-                let verdict = recheck(state, sender, &account, nonce, tx, spent);
+                let verdict = recheck(state, sender, account, nonce, tx, spent);
                 match verdict {
                     Ok(()) => spent = spent.checked_add(slot.cost).unwrap_or(Amount(u128::MAX)),
                     Err(removal) => evicted.push((slot.seq, removal)),

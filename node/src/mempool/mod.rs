@@ -139,6 +139,26 @@ pub struct Mempool {
     cache: Arc<SignatureCache>,
     /// The chain's recent commit rate, for the full pool's `retry_after_ms`.
     drain: DrainRate,
+    /// The state the last commit left ([`Mempool::on_commit`]): while the pool is asked about
+    /// that state, each queue's account is the sender's account in it.
+    synced: Option<StateMark>,
+}
+
+/// Which state a pool's queues hold the accounts of: a committed state is named by its height
+/// and last block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StateMark {
+    height: u64,
+    block: Hash,
+}
+
+impl StateMark {
+    fn of(state: &LedgerState) -> StateMark {
+        StateMark {
+            height: state.height(),
+            block: state.last_block_hash(),
+        }
+    }
 }
 
 impl Mempool {
@@ -155,6 +175,7 @@ impl Mempool {
             waiting: 0,
             cache,
             drain: DrainRate::default(),
+            synced: None,
         }
     }
 
@@ -218,6 +239,18 @@ impl Mempool {
         self.accounts.get(sender).map(AccountQueue::run_end)
     }
 
+    /// `sender`'s account in `state`. A sender with pending transactions has it in its queue
+    /// when `state` is the one the last commit left, which is what the node asks about: every
+    /// account a commit changes is refreshed in [`Mempool::on_commit`], the others did not
+    /// change. Looking an account up walks the accounts trie (and hashes the address), which
+    /// was a tenth of a node's work outside signatures at 12,000 tx/s (docs/PERFORMANCE.md).
+    fn committed_account(&self, state: &LedgerState, sender: &Address) -> Account {
+        match self.accounts.get(sender) {
+            Some(queue) if self.synced == Some(StateMark::of(state)) => *queue.account(),
+            _ => state.account(sender),
+        }
+    }
+
     /// Admits what it can of `txs` on top of `state` at `now_ms`: one answer per transaction,
     /// in order, the hash or why it was refused. Earlier transactions of the batch count as
     /// pending for later ones (a sender's sequence may come in one batch).
@@ -265,7 +298,7 @@ impl Mempool {
             let sender = tx.tx.sender_address();
             let account = *committed
                 .entry(sender)
-                .or_insert_with(|| state.account(&sender));
+                .or_insert_with(|| self.committed_account(state, &sender));
             let check = Admission {
                 state,
                 config: &self.config,
@@ -290,7 +323,7 @@ impl Mempool {
                         sender,
                         size: bytes.len(),
                     };
-                    candidates.push((i, self.add(entry, account.nonce)));
+                    candidates.push((i, self.add(entry, account)));
                     candidate_of.insert(hash, i);
                 }
                 Err(e) => {
@@ -355,8 +388,9 @@ impl Mempool {
             .collect()
     }
 
-    /// Adds an admitted transaction to every index; returns its sequence number.
-    fn add(&mut self, entry: Entry, committed_nonce: u64) -> u64 {
+    /// Adds an admitted transaction to every index, with its sender's committed account;
+    /// returns its sequence number.
+    fn add(&mut self, entry: Entry, committed: Account) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let slot = Slot {
@@ -367,9 +401,9 @@ impl Mempool {
         let queue = self
             .accounts
             .entry(entry.sender)
-            .or_insert_with(|| AccountQueue::new(committed_nonce));
+            .or_insert_with(|| AccountQueue::new(committed));
         count_waiting(&mut self.waiting, queue, |q| {
-            q.set_base(committed_nonce);
+            q.set_account(committed);
             q.insert(entry.tx.tx.nonce, slot);
         });
         self.by_hash.insert(entry.hash, seq);

@@ -6,7 +6,6 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use vellum_protocol::genesis::{ConsensusParams, GenesisAccount, GenesisValidator};
 use vellum_protocol::ledger::check_tx;
-use vellum_protocol::state::snapshot::touched_accounts;
 use vellum_protocol::transaction::MAX_TX_BYTES;
 use vellum_protocol::{
     Address, Amount, BlockContext, Genesis, Keypair, LedgerState, Operation, PublicKey,
@@ -96,12 +95,12 @@ impl Chain {
     }
 
     /// Builds the next block of `txs` at `time_ms`, every one of which must execute; returns
-    /// the state after it, the transactions' hashes and the accounts the block touched.
+    /// the state after it, the transactions' hashes and the accounts the block changed.
     fn commit(
         &self,
         txs: Vec<SignedTransaction>,
         time_ms: u64,
-    ) -> (LedgerState, Vec<Hash>, BTreeSet<Address>) {
+    ) -> (LedgerState, Vec<Hash>, Vec<(Address, Account)>) {
         let ctx = BlockContext {
             time_ms,
             proposer: self.validator.public(),
@@ -111,10 +110,11 @@ impl Chain {
         let (block, next, receipts) = build_block(&self.state, txs, ctx, 1000, &VerifyAll);
         assert_eq!(receipts.len(), n, "the builder dropped a transaction");
         assert!(receipts.iter().all(|r| r.is_committed()), "{receipts:?}");
+        let changed = next.changed_accounts(&self.state);
         (
             next,
             block.txs.iter().map(SignedTransaction::hash).collect(),
-            touched_accounts(&block),
+            changed,
         )
     }
 }
@@ -515,9 +515,9 @@ fn a_full_pool_says_when_to_retry_from_the_commit_rate() {
     });
     // Blocks of 4 every 100 ms for a second: 40 per second.
     for i in 0..10 {
-        let (state, included, touched) = c.commit(Vec::new(), NOW + i * 100);
+        let (state, included, changed) = c.commit(Vec::new(), NOW + i * 100);
         let four = [included.as_slice(), &[Hash([9; 32]); 4]].concat();
-        pool.on_commit(&four, &touched, &state, NOW + i * 100);
+        pool.on_commit(&four, &changed, &state, NOW + i * 100);
     }
     let now = NOW + 900;
     let txs: Vec<_> = (0..9).map(|i| c.transfer(i, (i + 1) % 9, 1, 0)).collect();
@@ -598,8 +598,8 @@ fn transactions_behind_a_gap_take_at_most_a_quarter_of_the_pool() {
     assert_eq!(pool.waiting(), 2);
     assert_eq!(pool.waiting(), waiting_by_walking(&pool, &c.state));
     // A commit of sender 1's nonce 0 (sent elsewhere) readies its nonce 1.
-    let (state, included, touched) = c.commit(vec![c.transfer(1, 6, 1, 0)], NOW + 5);
-    pool.on_commit(&included, &touched, &state, NOW + 10);
+    let (state, included, changed) = c.commit(vec![c.transfer(1, 6, 1, 0)], NOW + 5);
+    pool.on_commit(&included, &changed, &state, NOW + 10);
     assert_eq!(pool.waiting(), 1);
     assert_eq!(pool.waiting(), waiting_by_walking(&pool, &state));
 }
@@ -780,17 +780,17 @@ fn only_a_transaction_at_its_senders_committed_nonce_makes_a_block_ready() {
     pool.insert_batch(vec![c.transfer(2, 7, 1, 0)], &c.state, NOW);
     assert!(pool.has_ready(&c.state), "user 2's nonce 0 arrived");
     // Committed elsewhere: user 2's pending nonce 1 is now the one its account expects.
-    let (state, included, touched) = c.commit(vec![c.transfer(2, 6, 1, 0)], NOW + 5);
-    pool.on_commit(&included, &touched, &state, NOW + 10);
+    let (state, included, changed) = c.commit(vec![c.transfer(2, 6, 1, 0)], NOW + 5);
+    pool.on_commit(&included, &changed, &state, NOW + 10);
     assert!(
         pool.has_ready(&state),
         "user 2's nonce 1 follows the committed 0"
     );
-    let (state, included, touched) = c.commit(
+    let (state, included, changed) = c.commit(
         vec![c.transfer(2, 6, 1, 0), c.transfer(2, 6, 1, 1)],
         NOW + 5,
     );
-    pool.on_commit(&included, &touched, &state, NOW + 10);
+    pool.on_commit(&included, &changed, &state, NOW + 10);
     assert!(
         !pool.has_ready(&state),
         "the others still wait for their nonce 0"
@@ -847,9 +847,9 @@ fn on_commit_removes_the_included_and_evicts_the_stale_with_reasons() {
     // The block: a0, another transaction with b0's nonce, and a freeze of user 3.
     let b0_elsewhere = c.transfer(1, 2, 800, 0);
     let freeze = signed(&c.admin, 0, Operation::Freeze { account: c.user(3) });
-    let (state, included, touched) = c.commit(vec![a0.clone(), b0_elsewhere, freeze], NOW + 5);
+    let (state, included, changed) = c.commit(vec![a0.clone(), b0_elsewhere, freeze], NOW + 5);
 
-    let evicted = pool.on_commit(&included, &touched, &state, NOW + 20);
+    let evicted = pool.on_commit(&included, &changed, &state, NOW + 20);
     assert_eq!(
         evicted,
         vec![
@@ -1124,7 +1124,7 @@ proptest! {
 
 proptest! {
     /// After a block, the pool keeps exactly what a new pool would admit of what it held: the
-    /// re-check of the touched senders alone loses nothing a re-check of all would find.
+    /// re-check of the changed senders alone loses nothing a re-check of all would find.
     #[test]
     fn after_a_block_the_pool_keeps_what_admission_would_keep(
         pending in proptest::collection::vec((0usize..8, 1usize..8, 1u128..700), 0..24),
@@ -1153,8 +1153,8 @@ proptest! {
             .filter(|(from, ..)| senders.insert(*from))
             .map(|&(from, step, amount)| c.transfer(from, (from + step) % 8, amount, 0))
             .collect();
-        let (state, included, touched) = c.commit(block, NOW + 5);
-        pool.on_commit(&included, &touched, &state, NOW + 10);
+        let (state, included, changed) = c.commit(block, NOW + 5);
+        pool.on_commit(&included, &changed, &state, NOW + 10);
 
         let mut fresh = Mempool::new(MempoolConfig::default());
         let left: Vec<SignedTransaction> = admitted
@@ -1169,6 +1169,11 @@ proptest! {
         let kept: BTreeSet<Hash> = pool.by_hash.keys().copied().collect();
         prop_assert_eq!(kept, expected);
         prop_assert_eq!(pool.waiting(), waiting_by_walking(&pool, &state));
+        // Each queue holds its sender's account in the new state, which admission, reaping
+        // and `has_ready` then use instead of looking it up.
+        for (sender, queue) in &pool.accounts {
+            prop_assert_eq!(*queue.account(), state.account(sender));
+        }
         prop_assert_eq!(pool.waiting(), fresh.waiting());
     }
 }

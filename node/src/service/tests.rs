@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use tokio::sync::{broadcast, mpsc};
 use vellum_protocol::genesis::{ConsensusParams, GenesisAccount, GenesisValidator};
 use vellum_protocol::rpc::{AccountEvent, BlockId, HistoryEntry, SubmitResult, TxStatus};
-use vellum_protocol::state::snapshot::touched_accounts;
 use vellum_protocol::{
     Address, Amount, Block, BlockContext, CommitCertificate, CommitSignature, Genesis, Hash,
     Keypair, LedgerState, Operation, Receipt, RejectReason, Signature, SignedTransaction,
@@ -178,12 +177,12 @@ impl Node {
     fn commit(&mut self, txs: Vec<SignedTransaction>) -> (Block, Vec<Receipt>, CommitCertificate) {
         let (block, next, receipts, certificate) = self.decide(txs);
         let included: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
-        let touched = touched_accounts(&block);
+        let changed = next.changed_accounts(&self.shared.state.read().unwrap());
         self.driver
             .lock()
             .unwrap()
             .mempool
-            .on_commit(&included, &touched, &next, NOW);
+            .on_commit(&included, &changed, &next, NOW);
         let commit = BlockCommit::new(&block, &receipts, &certificate, &next);
         self.shared.store.commit_block(&commit).unwrap();
         *self.shared.state.write().unwrap() = next;

@@ -7,6 +7,7 @@ use crate::certificate::CommitCertificate;
 use crate::crypto::Keypair;
 use crate::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
 use crate::receipt::{Outcome, ValidatorChangeError};
+use crate::state::Account;
 use crate::transaction::{Operation, Transaction};
 use crate::vote::{SignedVote, Vote, VoteKind};
 
@@ -191,6 +192,65 @@ fn a_transfer_moves_funds_and_consumes_the_nonce() {
     assert_eq!(c.state.account(&addr(&c.users[0])).nonce, 1);
     assert_eq!(c.state.total_supply(), Amount(4000));
     assert_eq!(c.state.height(), 1);
+}
+
+#[test]
+fn a_block_changes_exactly_the_accounts_it_wrote_a_new_value_to() {
+    let mut c = Chain::new();
+    let before = c.state.clone();
+    let mint = c.tx(
+        &c.issuer,
+        Operation::Mint {
+            to: addr(&c.users[3]),
+            amount: Amount(5),
+        },
+    );
+    // A transfer, a rejected transfer (only its nonce moves), a mint to a user and a freeze
+    // of an account that holds nothing (which creates it).
+    let fresh = addr(&key(9, 0));
+    let freeze = c.tx(&c.admin, Operation::Freeze { account: fresh });
+    c.commit(vec![
+        c.transfer(0, 1, 300),
+        c.transfer(2, 1, 5000),
+        mint,
+        freeze,
+    ]);
+    let changed = c.state.changed_accounts(&before);
+    let all = |s: &LedgerState| s.accounts().collect::<std::collections::BTreeMap<_, _>>();
+    let (now, then) = (all(&c.state), all(&before));
+    let mut expected: Vec<(Address, Account)> = now
+        .iter()
+        .filter(|(a, acct)| then.get(a) != Some(acct))
+        .map(|(a, acct)| (*a, *acct))
+        .collect();
+    expected.sort_by_key(|(a, _)| *a);
+    let mut got = changed.clone();
+    got.sort_by_key(|(a, _)| *a);
+    assert_eq!(got, expected);
+    let names: Vec<Address> = got.iter().map(|(a, _)| *a).collect();
+    for who in [
+        addr(&c.users[0]),
+        addr(&c.users[1]),
+        addr(&c.users[2]),
+        addr(&c.users[3]),
+        addr(&c.issuer),
+        addr(&c.admin),
+        fresh,
+    ] {
+        assert!(names.contains(&who), "{who} changed");
+    }
+    assert!(c.state.changed_accounts(&c.state).is_empty());
+
+    // Unfreezing the fresh account makes it the default account again: it leaves the trie,
+    // and is reported as the default account.
+    let before = c.state.clone();
+    c.commit(vec![c.tx(&c.admin, Operation::Unfreeze { account: fresh })]);
+    let changed = c.state.changed_accounts(&before);
+    assert!(
+        changed.contains(&(fresh, Account::default())),
+        "{changed:?}"
+    );
+    assert_eq!(changed.len(), 2, "the fresh account and the admin's nonce");
 }
 
 #[test]

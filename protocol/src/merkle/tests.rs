@@ -1,4 +1,9 @@
-//! Tests of the accounts trie: the root against its definition, proofs, persistence.
+//! Tests of the accounts trie: the root against its definition, proofs, persistence, and the
+//! changes between two versions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
 
 use super::*;
 
@@ -200,4 +205,62 @@ fn updates_in_place_between_roots_leave_no_stale_hash() {
     }
     assert_eq!(snapshot.root(), snapshot_root);
     assert_eq!(snapshot.get(&k(0)), Some(&V(0)));
+}
+
+/// The keys whose value differs between two key/value maps.
+fn differing(new: &BTreeMap<Hash, u64>, old: &BTreeMap<Hash, u64>) -> Vec<Hash> {
+    let keys: BTreeSet<&Hash> = new.keys().chain(old.keys()).collect();
+    keys.into_iter()
+        .filter(|key| new.get(key) != old.get(key))
+        .copied()
+        .collect()
+}
+
+proptest! {
+    /// `changes_since` names every key whose value changed, with both values, in key order,
+    /// and nothing that was not written; whatever the writes did to the tree's shape.
+    #[test]
+    fn changes_since_names_what_changed(
+        base in proptest::collection::vec(0u64..300, 0..120),
+        writes in proptest::collection::vec((0u64..300, proptest::option::of(0u64..4)), 0..80),
+    ) {
+        let mut old = SparseMerkleTree::new();
+        let mut old_map = BTreeMap::new();
+        for i in base {
+            old.insert(k(i), V(i));
+            old_map.insert(k(i), i);
+        }
+        let mut new = old.clone();
+        let mut new_map = old_map.clone();
+        let mut written = BTreeSet::new();
+        for (i, value) in writes {
+            written.insert(k(i));
+            match value {
+                Some(v) => {
+                    new.insert(k(i), V(v));
+                    new_map.insert(k(i), v);
+                }
+                None => {
+                    new.remove(&k(i));
+                    new_map.remove(&k(i));
+                }
+            }
+        }
+        let changes = new.changes_since(&old);
+        let keys: Vec<Hash> = changes.iter().map(|(key, _, _)| **key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        prop_assert_eq!(&keys, &sorted, "in key order, each once");
+        for key in differing(&new_map, &old_map) {
+            prop_assert!(keys.contains(&key), "a changed key is missing");
+        }
+        for (key, now, before) in changes {
+            prop_assert!(written.contains(key), "an unwritten key is reported");
+            prop_assert_eq!(now.map(|v| v.0), new_map.get(key).copied());
+            prop_assert_eq!(before.map(|v| v.0), old_map.get(key).copied());
+        }
+        prop_assert!(old.changes_since(&old).is_empty());
+        prop_assert!(old.clone().changes_since(&old).is_empty());
+    }
 }

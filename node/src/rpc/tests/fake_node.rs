@@ -178,8 +178,8 @@ impl FakeNode {
                 }
             }
             let included: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
-            let touched = vellum_protocol::state::snapshot::touched_accounts(&block);
-            c.mempool.on_commit(&included, &touched, &next, time_ms);
+            let changed = next.changed_accounts(&c.state);
+            c.mempool.on_commit(&included, &changed, &next, time_ms);
             c.state = next;
             c.blocks.push(BlockView::new(&block, Some(&cert), false));
             c.blocks_full
