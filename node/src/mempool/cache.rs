@@ -47,7 +47,6 @@ pub struct SignatureCache {
 }
 
 /// The hashes, and the order they came in for eviction.
-#[derive(Default)]
 struct Fifo {
     set: HashSet<Hash>,
     order: VecDeque<Hash>,
@@ -58,7 +57,7 @@ impl SignatureCache {
     pub fn new(capacity: usize) -> SignatureCache {
         SignatureCache {
             capacity,
-            known: Mutex::new(Fifo::default()),
+            known: Mutex::new(Fifo::with_capacity(capacity)),
             keys: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             checked: AtomicU64::new(0),
@@ -189,6 +188,17 @@ impl SignatureCache {
 }
 
 impl Fifo {
+    /// Room for `capacity` hashes from the start (about 15 MB for the default 200,000): a set
+    /// that grows to it doubles its table 17 times, each time into new memory. In a profile
+    /// 22-28 s into a 12,000 tx/s run that growth was 1.5% of a node's CPU, mostly the kernel
+    /// zeroing the new pages.
+    fn with_capacity(capacity: usize) -> Fifo {
+        Fifo {
+            set: HashSet::with_capacity(capacity),
+            order: VecDeque::with_capacity(capacity),
+        }
+    }
+
     fn insert(&mut self, hash: Hash, capacity: usize) {
         if capacity == 0 || !self.set.insert(hash) {
             return;
