@@ -15,6 +15,8 @@
 
 pub mod driver;
 pub mod home;
+#[cfg(unix)]
+pub mod huge_pages;
 pub mod mempool;
 pub mod metrics;
 pub mod network;

@@ -54,6 +54,12 @@ enum LogFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(unix)]
+    if let Err(e) = vellum_node::huge_pages::turn_off_by_restarting(std::env::args_os().skip(1)) {
+        eprintln!(
+            "vellum-node: cannot restart with transparent huge pages off ({e}); running with them"
+        );
+    }
     let Command::Start {
         home,
         rpc_listen,

@@ -1,7 +1,7 @@
 //! Four real `vellum-node` processes from `vellum-genesis init` on 127.0.0.1: a transfer
 //! submitted to one node is committed and visible through `tx_get` and `account_get` on all
-//! four. Free ports are chosen at run time, time is bounded, and the processes are killed when
-//! the test ends, however it ends.
+//! four, and each node runs with transparent huge pages off. Free ports are chosen at run
+//! time, time is bounded, and the processes are killed when the test ends, however it ends.
 
 mod common;
 
@@ -56,5 +56,22 @@ async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
             .await
             .unwrap();
         assert_eq!(sender.nonce, 1);
+    }
+
+    // Each node restarted itself once, with transparent huge pages off (`huge_pages`).
+    for (i, child) in ln.nodes.0.iter().enumerate() {
+        let pid = child.as_ref().expect("running").id();
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        assert!(
+            environ
+                .split(|b| *b == 0)
+                .any(|v| v == b"MIMALLOC_ALLOW_THP=0"),
+            "node{i} runs without MIMALLOC_ALLOW_THP=0"
+        );
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        // Kernels before 6.x do not report it.
+        if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+            assert!(line.ends_with('0'), "node{i}: {line}");
+        }
     }
 }

@@ -42,6 +42,9 @@ pub fn start(home: &Path, log: &Path) -> Child {
         .args(["start", "--home"])
         .arg(home)
         .env("RUST_LOG", "info,vellum_node=debug")
+        // The node decides about huge pages itself (`huge_pages`), whatever the caller's
+        // environment says.
+        .env_remove(vellum_node::huge_pages::VARIABLE)
         .stdout(log.try_clone().expect("log"))
         .stderr(log)
         .spawn()
