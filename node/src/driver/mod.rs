@@ -81,6 +81,8 @@ pub struct CommittedBlock {
     pub evicted: Vec<(Hash, Removal)>,
     /// Milliseconds from the start of the height to its commit (on this node's clock).
     pub latency_ms: u64,
+    /// The accounts the block changed, as they are in `state`.
+    pub changed: Vec<(vellum_protocol::Address, vellum_protocol::Account)>,
 }
 
 /// Why the driver cannot start.
@@ -698,6 +700,7 @@ impl Driver {
             state: self.state.clone(),
             evicted,
             latency_ms: now_ms.saturating_sub(self.started_at_ms),
+            changed,
         });
         self.writer.submit(Arc::clone(&committed));
         effects.push(Effect::Committed(committed));

@@ -239,7 +239,8 @@ pub fn commit_pending(
 
 /// Commits `c` to `store` (one atomic, synced batch); the error says which block failed.
 fn store_block(store: &dyn Store, c: &CommittedBlock) -> Result<(), String> {
-    let commit = BlockCommit::new(&c.block, &c.receipts, &c.certificate, &c.state);
+    let commit =
+        BlockCommit::new(&c.block, &c.receipts, &c.certificate, &c.state).with_changed(&c.changed);
     store.commit_block(&commit).map_err(|e| {
         let height = c.block.height();
         tracing::error!(height, error = %e, "cannot store a committed block; stopping");

@@ -521,6 +521,7 @@ fn announcements_reach_subscribers_as_later_reads_return_them_and_evictions_are_
         state: node.shared.state.read().unwrap().clone(),
         evicted,
         latency_ms: 0,
+        changed: Vec::new(),
     };
     // Nobody subscribed: nothing is sent, and the announcement still completes.
     let first = node.transfer(&node.alice, &node.bob, 1, 0);

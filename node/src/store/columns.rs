@@ -333,7 +333,10 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
     let hash = check_commit(c, &chain, (latest, latest_hash))?;
     let height = c.block.height();
     let history = entries_of(c.block, c.receipts, c.time_ms);
-    let touched = touched_accounts(c.block);
+    let touched = match c.changed {
+        Some(changed) => changed.iter().map(|(address, _)| *address).collect(),
+        None => touched_accounts(c.block),
+    };
     let mut w = WriteSet::with_capacity(8 + c.receipts.len() + history.len());
     w.put(Column::Blocks, height_key(height), c.block.to_bytes());
     w.put(Column::BlockHashes, hash.0, height_key(height).to_vec());

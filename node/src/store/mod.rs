@@ -59,7 +59,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use vellum_consensus::{Recovery, SafetyState};
-use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState, Receipt, SignedTransaction};
+use vellum_protocol::{
+    Account, Address, Block, CommitCertificate, Hash, LedgerState, Receipt, SignedTransaction,
+};
 
 pub use self::checkpoint::{CHECKPOINT_BLOCKS, Unsaved};
 pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role, entries_of};
@@ -103,6 +105,10 @@ pub struct BlockCommit<'a> {
     pub state: &'a LedgerState,
     /// Block time, for the history entries (the header's `time_ms`).
     pub time_ms: u64,
+    /// The accounts `block` changed, when the caller knows them (the driver does:
+    /// `LedgerState::changed_accounts`); else the store takes every account the block names
+    /// (`touched_accounts`), which costs a hash of each sender's key.
+    pub changed: Option<&'a [(Address, Account)]>,
 }
 
 impl<'a> BlockCommit<'a> {
@@ -119,6 +125,15 @@ impl<'a> BlockCommit<'a> {
             certificate,
             state,
             time_ms: block.header.time_ms,
+            changed: None,
+        }
+    }
+
+    /// The same commit, with the accounts the block changed.
+    pub fn with_changed(self, changed: &'a [(Address, Account)]) -> Self {
+        BlockCommit {
+            changed: Some(changed),
+            ..self
         }
     }
 }
