@@ -1,11 +1,11 @@
 //! Transparent huge pages off for the node's own process.
 //!
 //! On a kernel that backs every large enough anonymous mapping with 2 MiB pages
-//! (`/sys/kernel/mm/transparent_hugepage/enabled` = `always`, as on this project's Debian
-//! machines), a node's allocator and RocksDB's memtables are paid for in 2 MiB steps, and each
-//! page mimalloc gives back and takes again is zeroed whole. A node's peak RSS at 12,500 tx/s
-//! was 308-339 MiB with huge pages and 245-257 MiB without them, at the same throughput
-//! (docs/PERFORMANCE.md, eleventh session).
+//! (`/sys/kernel/mm/transparent_hugepage/enabled` = `always`, as on the machine this project
+//! is measured on), a node's allocator and RocksDB's memtables are paid for in 2 MiB steps,
+//! and each page mimalloc gives back and takes again is zeroed whole. A node's peak RSS at
+//! 12,500 tx/s was 308-339 MiB with huge pages and 245-269 MiB without them, at the same
+//! throughput (docs/PERFORMANCE.md, eleventh session).
 //!
 //! mimalloc turns them off for the process (`prctl(PR_SET_THP_DISABLE)`, which covers every
 //! allocator in it) when `MIMALLOC_ALLOW_THP=0` is in the environment at start-up. The allocator
