@@ -17,9 +17,11 @@
 //! - Selection ([`Mempool::reap`]): arrival order across senders, each sender's consecutive
 //!   nonces from its committed nonce; a gap waits.
 //! - After each block ([`Mempool::on_commit`]): the included transactions leave, the expired
-//!   ones are evicted, and those of every sender the block touched are checked against the
-//!   new state (no other sender's can have become invalid); each one evicted is returned with
-//!   its reason, so every transaction ends with a definite status.
+//!   ones are evicted, and those of every sender whose account the block changed are checked
+//!   against the new state (no other sender's can have become invalid); each one evicted is
+//!   returned with its reason, so every transaction ends with a definite status. Each
+//!   sender's queue then holds its account in that state, which admission and selection read
+//!   instead of the accounts trie.
 //!
 //! One signature rule everywhere: single, batch, cache. Admission verifies the signatures of
 //! all new transactions that passed every other check in one [`crypto::verify_batch_checked`] call,
