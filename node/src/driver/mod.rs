@@ -34,7 +34,9 @@ use vellum_consensus::{
     Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Step, Timeout,
 };
 use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
-use vellum_protocol::{Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt};
+use vellum_protocol::{
+    Account, Address, Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt,
+};
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
 pub use crate::network::ConsensusMessage;
@@ -82,7 +84,7 @@ pub struct CommittedBlock {
     /// Milliseconds from the start of the height to its commit (on this node's clock).
     pub latency_ms: u64,
     /// The accounts the block changed, as they are in `state`.
-    pub changed: Vec<(vellum_protocol::Address, vellum_protocol::Account)>,
+    pub changed: Vec<(Address, Account)>,
 }
 
 /// Why the driver cannot start.
@@ -255,14 +257,14 @@ impl Driver {
 
     /// The sender's next nonce when it is ahead of what the RPC's state shows: past the
     /// transactions waiting in the mempool, or past those in blocks not durable yet.
-    pub fn pending_nonce(&mut self, sender: &vellum_protocol::Address) -> Option<u64> {
+    pub fn pending_nonce(&mut self, sender: &Address) -> Option<u64> {
         self.mempool.pending_nonce(sender).or_else(|| {
             let not_durable = self.writer.not_durable_up_to(u64::MAX);
             let touched = not_durable.iter().any(|c| {
                 c.block
                     .txs
                     .iter()
-                    .any(|tx| vellum_protocol::Address::from_public_key(&tx.tx.sender) == *sender)
+                    .any(|tx| Address::from_public_key(&tx.tx.sender) == *sender)
             });
             touched.then(|| self.state.account(sender).nonce)
         })

@@ -1,11 +1,11 @@
 //! After a block commits: the included transactions leave the pool, and the rest are checked
 //! again against the new state.
 //!
-//! Rule: every pending transaction that has expired is evicted; and for each sender whose account
-//! the block changed, in nonce order, a transaction is evicted when its nonce is now below the account's
-//! (another transaction with that nonce was committed), when the sender is frozen or lacks the
-//! role, or when the balance no longer covers it after the sender's kept transactions with
-//! lower nonces. Those kept are exactly those admission would keep, so the pool never holds
+//! Rule: every pending transaction that has expired is evicted; and for each sender whose
+//! account the block changed, in nonce order, a transaction is evicted when its nonce is now
+//! below the account's (another transaction with that nonce was committed), when the sender is
+//! frozen or lacks the role, or when the balance no longer covers it after the sender's kept
+//! transactions with lower nonces. Those kept are exactly those admission would keep, so the pool never holds
 //! what it would refuse.
 
 use vellum_protocol::{Account, Address, Amount, Hash, LedgerState, RejectReason};
@@ -71,7 +71,8 @@ impl Mempool {
     /// the pool: checking every sender after every block cost one account lookup per sender
     /// and a look at each pending transaction, and with a pool of 100,000 under overload that
     /// took more of each height than the block did (docs/PERFORMANCE.md). The changed
-    /// accounts come from the execution, not from lookups in the accounts trie.
+    /// accounts come with their values (from comparing the trie before and after the block),
+    /// so none is looked up in the accounts trie here.
     pub fn on_commit(
         &mut self,
         included: &[Hash],

@@ -29,9 +29,10 @@ impl Mempool {
     /// Whether the block after `state` would hold a transaction: some sender's committed nonce
     /// has a transaction waiting. Transactions after a gap alone make no block (an empty block
     /// would change nothing for them). One look at each sender's committed nonce (kept in its
-    /// queue, see `committed_account`), stopping at the first ready one: under overload the pool fills with transactions stuck behind gaps (their
-    /// predecessors refused), and a walk over transactions looked up the sender of each of them
-    /// on every call, most of the machine at 11,000 tx/s offered (docs/PERFORMANCE.md).
+    /// queue, see `committed_account`), stopping at the first ready one: under overload the
+    /// pool fills with transactions stuck behind gaps (their predecessors refused), and a walk
+    /// over transactions looked up the sender of each of them on every call, most of the
+    /// machine at 11,000 tx/s offered (docs/PERFORMANCE.md).
     pub fn has_ready(&self, state: &LedgerState) -> bool {
         self.accounts.iter().any(|(sender, queue)| {
             let nonce = self.committed_account(state, sender).nonce;

@@ -58,15 +58,15 @@ impl Unsaved {
         self.known = None;
     }
 
-    /// Adds the accounts that `block` (at `height`, following the store's latest block) can
-    /// change, and puts the accounts changed since the checkpoint into `writes` as they are in
-    /// `state` if a checkpoint is due at `height`. Call [`Unsaved::written`] once `writes` is
+    /// Adds `accounts`, those the block at `height` (following the store's latest block)
+    /// changed or may have changed, and puts the accounts changed since the checkpoint into
+    /// `writes` as they are in `state` if a checkpoint is due at `height`. Call [`Unsaved::written`] once `writes` is
     /// durable.
     pub fn record(
         &mut self,
         store: &impl ColumnStore,
         height: u64,
-        touched: BTreeSet<Address>,
+        accounts: BTreeSet<Address>,
         state: &LedgerState,
         writes: &mut WriteSet,
     ) -> Result<bool, StoreError> {
@@ -74,7 +74,7 @@ impl Unsaved {
             self.known = Some(read_back(store, height - 1)?);
         }
         let since = self.known.as_mut().expect("read back above");
-        since.accounts.extend(touched);
+        since.accounts.extend(accounts);
         let due = height - since.checkpoint >= CHECKPOINT_BLOCKS
             || since.accounts.len() >= MAX_UNSAVED_ACCOUNTS;
         if due {

@@ -333,7 +333,7 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
     let hash = check_commit(c, &chain, (latest, latest_hash))?;
     let height = c.block.height();
     let history = entries_of(c.block, c.receipts, c.time_ms);
-    let touched = match c.changed {
+    let accounts = match c.changed {
         Some(changed) => changed.iter().map(|(address, _)| *address).collect(),
         None => touched_accounts(c.block),
     };
@@ -365,7 +365,7 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
             entry.to_bytes(),
         );
     }
-    let checkpoint = writer.record(store, height, touched, c.state, &mut w)?;
+    let checkpoint = writer.record(store, height, accounts, c.state, &mut w)?;
     w.put(
         Column::Meta,
         meta::LATEST_HEIGHT,
