@@ -7,6 +7,8 @@
 //! [`verify_batch`]), which a batchable rule makes possible: with the cofactorless equation a
 //! batch's answer for a signature with a small-order component would depend on the other items.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
@@ -334,7 +336,7 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
 ///
 /// The batch equation is the sum of the items' cofactored equations, each weighted by a 128-bit
 /// coefficient `z_i`: `[8]([Σ z_i S_i]B - Σ [z_i k_i]A_i - Σ [z_i]R_i) = 0`, one multiscalar
-/// multiplication. Because every item's own equation is cofactored, a small-order residue in one
+/// multiplication, in which a key that signs several items is one point. Because every item's own equation is cofactored, a small-order residue in one
 /// item can never be cancelled by its coefficient, so the batch agrees with single verification
 /// (up to the 2^-128 chance of a false accept that every batch verifier has). The coefficients
 /// are SHA-512 of all the batch's inputs (four 16-byte coefficients per digest), so the batch
@@ -349,9 +351,19 @@ pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
         .iter()
         .map(|i| prepare(i.key, i.domain, i.body, i.signature).ok())
         .collect();
+    if batch_equation_holds(items, &prepared) {
+        // Every well-formed item verifies; malformed ones were left out and are refused.
+        return prepared.iter().map(Option::is_some).collect();
+    }
+    items.iter().map(single).collect()
+}
+
+/// The batch equation of [`verify_batch_checked`] over the well-formed items (`prepared[i]` is
+/// `items[i]` prepared, `None` for a malformed one, which is left out).
+fn batch_equation_holds(items: &[CheckedItem<'_>], prepared: &[Option<Prepared>]) -> bool {
     let mut seed = Sha512::new();
     seed.update(b"VELLUM/BATCH/v1\0");
-    for (i, p) in items.iter().zip(&prepared) {
+    for (i, p) in items.iter().zip(prepared) {
         seed.update(i.signature.0);
         seed.update(i.key.key.0);
         if let Some(p) = p {
@@ -361,9 +373,12 @@ pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
     let seed: [u8; 64] = seed.finalize().into();
     let mut scalars = Vec::with_capacity(2 * items.len() + 1);
     let mut points = Vec::with_capacity(2 * items.len() + 1);
+    // Where each key's term is: a key that signs several items of the batch is one point
+    // whose scalar is the sum of theirs, `Σ [z_i k_i]A = [Σ z_i k_i]A`.
+    let mut key_terms: HashMap<&[u8; 32], usize> = HashMap::with_capacity(items.len());
     let mut s_sum = Scalar::ZERO;
     let mut digest = [0u8; 64];
-    for (index, p) in prepared.iter().enumerate() {
+    for ((index, p), item) in prepared.iter().enumerate().zip(items) {
         if index % 4 == 0 {
             let mut zh = Sha512::new();
             zh.update(seed);
@@ -376,21 +391,22 @@ pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
         z[..16].copy_from_slice(&digest[at..at + 16]);
         let z = Scalar::from_bytes_mod_order(z);
         s_sum += z * p.s;
-        scalars.push(-(z * p.k));
-        points.push(p.a);
+        match key_terms.entry(&item.key.key.0) {
+            Entry::Occupied(term) => scalars[*term.get()] -= z * p.k,
+            Entry::Vacant(term) => {
+                term.insert(scalars.len());
+                scalars.push(-(z * p.k));
+                points.push(p.a);
+            }
+        }
         scalars.push(-z);
         points.push(p.r);
     }
     scalars.push(s_sum);
     points.push(ED25519_BASEPOINT_POINT);
-    if EdwardsPoint::vartime_multiscalar_mul(&scalars, &points)
+    EdwardsPoint::vartime_multiscalar_mul(&scalars, &points)
         .mul_by_cofactor()
         .is_identity()
-    {
-        // Every well-formed item verifies; malformed ones were left out and are refused.
-        return prepared.iter().map(Option::is_some).collect();
-    }
-    items.iter().map(single).collect()
 }
 
 #[cfg(test)]
@@ -495,6 +511,64 @@ mod tests {
         let kp = Keypair::from_seed(&[3; 32]);
         let p = canonical_point(&kp.public().0).expect("a real key is canonical");
         assert_eq!(p.compress().0, kp.public().0);
+    }
+
+    /// Items by 3 keys, each signing 4 bodies, interleaved: `(key, body, signature)`.
+    fn repeated_keys() -> Vec<(CheckedKey, Vec<u8>, Signature)> {
+        (0..12u8)
+            .map(|i| {
+                let kp = Keypair::from_seed(&[i % 3 + 1; 32]);
+                let body = vec![i; 20];
+                let sig = kp.sign(Domain::Transaction, &body);
+                (CheckedKey::new(&kp.public()).unwrap(), body, sig)
+            })
+            .collect()
+    }
+
+    fn checked(set: &[(CheckedKey, Vec<u8>, Signature)]) -> Vec<CheckedItem<'_>> {
+        set.iter()
+            .map(|(key, body, signature)| CheckedItem {
+                key,
+                domain: Domain::Transaction,
+                body,
+                signature,
+            })
+            .collect()
+    }
+
+    /// The batch's answers would be right even if its equation failed (each item is then
+    /// verified alone), so the equation itself is checked: a key that signs several items is
+    /// one point of the multiscalar multiplication.
+    #[test]
+    fn the_batch_equation_holds_for_keys_that_sign_several_items() {
+        let mut set = repeated_keys();
+        let prepare_all = |items: &[CheckedItem<'_>]| -> Vec<Option<Prepared>> {
+            items
+                .iter()
+                .map(|i| prepare(i.key, i.domain, i.body, i.signature).ok())
+                .collect()
+        };
+        let items = checked(&set);
+        assert!(batch_equation_holds(&items, &prepare_all(&items)));
+        assert_eq!(verify_batch_checked(&items), vec![true; 12]);
+
+        // One forged item by a repeated key breaks the equation, and only it is refused.
+        set[7].2.0[40] ^= 1;
+        let items = checked(&set);
+        assert!(!batch_equation_holds(&items, &prepare_all(&items)));
+        let mut expected = vec![true; 12];
+        expected[7] = false;
+        assert_eq!(verify_batch_checked(&items), expected);
+
+        // Two items by the same key whose signatures are swapped: each is wrong for its body.
+        let mut set = repeated_keys();
+        let (a, b) = (set[0].2, set[3].2);
+        (set[0].2, set[3].2) = (b, a);
+        let items = checked(&set);
+        assert!(!batch_equation_holds(&items, &prepare_all(&items)));
+        let mut expected = vec![true; 12];
+        (expected[0], expected[3]) = (false, false);
+        assert_eq!(verify_batch_checked(&items), expected);
     }
 
     #[test]
