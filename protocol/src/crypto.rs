@@ -336,12 +336,12 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
 ///
 /// The batch equation is the sum of the items' cofactored equations, each weighted by a 128-bit
 /// coefficient `z_i`: `[8]([Σ z_i S_i]B - Σ [z_i k_i]A_i - Σ [z_i]R_i) = 0`, one multiscalar
-/// multiplication, in which a key that signs several items is one point. Because every item's own equation is cofactored, a small-order residue in one
-/// item can never be cancelled by its coefficient, so the batch agrees with single verification
-/// (up to the 2^-128 chance of a false accept that every batch verifier has). The coefficients
-/// are SHA-512 of all the batch's inputs (four 16-byte coefficients per digest), so the batch
-/// reads no randomness and a signer cannot choose them. If the batch fails, each item is
-/// verified alone to find the bad ones.
+/// multiplication, in which a key that signs several items is one point. Because every item's
+/// own equation is cofactored, a small-order residue in one item can never be cancelled by its
+/// coefficient, so the batch agrees with single verification (up to the 2^-128 chance of a
+/// false accept that every batch verifier has). The coefficients are SHA-512 of all the batch's
+/// inputs (four 16-byte coefficients per digest), so the batch reads no randomness and a signer
+/// cannot choose them. If the batch fails, each item is verified alone to find the bad ones.
 pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
     let single = |i: &CheckedItem<'_>| verify_checked(i.key, i.domain, i.body, i.signature).is_ok();
     if items.len() < 2 {
