@@ -347,15 +347,20 @@ pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
     if items.len() < 2 {
         return items.iter().map(single).collect();
     }
-    let prepared: Vec<Option<Prepared>> = items
-        .iter()
-        .map(|i| prepare(i.key, i.domain, i.body, i.signature).ok())
-        .collect();
+    let prepared = prepare_all(items);
     if batch_equation_holds(items, &prepared) {
         // Every well-formed item verifies; malformed ones were left out and are refused.
         return prepared.iter().map(Option::is_some).collect();
     }
     items.iter().map(single).collect()
+}
+
+/// Each item prepared, `None` for a malformed one.
+fn prepare_all(items: &[CheckedItem<'_>]) -> Vec<Option<Prepared>> {
+    items
+        .iter()
+        .map(|i| prepare(i.key, i.domain, i.body, i.signature).ok())
+        .collect()
 }
 
 /// The batch equation of [`verify_batch_checked`] over the well-formed items (`prepared[i]` is
@@ -542,12 +547,6 @@ mod tests {
     #[test]
     fn the_batch_equation_holds_for_keys_that_sign_several_items() {
         let mut set = repeated_keys();
-        let prepare_all = |items: &[CheckedItem<'_>]| -> Vec<Option<Prepared>> {
-            items
-                .iter()
-                .map(|i| prepare(i.key, i.domain, i.body, i.signature).ok())
-                .collect()
-        };
         let items = checked(&set);
         assert!(batch_equation_holds(&items, &prepare_all(&items)));
         assert_eq!(verify_batch_checked(&items), vec![true; 12]);

@@ -264,7 +264,7 @@ impl Driver {
                 c.block
                     .txs
                     .iter()
-                    .any(|tx| Address::from_public_key(&tx.tx.sender) == *sender)
+                    .any(|tx| tx.tx.sender_address() == *sender)
             });
             touched.then(|| self.state.account(sender).nonce)
         })

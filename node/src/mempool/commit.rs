@@ -5,8 +5,8 @@
 //! account the block changed, in nonce order, a transaction is evicted when its nonce is now
 //! below the account's (another transaction with that nonce was committed), when the sender is
 //! frozen or lacks the role, or when the balance no longer covers it after the sender's kept
-//! transactions with lower nonces. Those kept are exactly those admission would keep, so the pool never holds
-//! what it would refuse.
+//! transactions with lower nonces. Those kept are exactly those admission would keep, so the
+//! pool never holds what it would refuse.
 
 use vellum_protocol::{Account, Address, Amount, Hash, LedgerState, RejectReason};
 

@@ -60,8 +60,8 @@ impl Unsaved {
 
     /// Adds `accounts`, those the block at `height` (following the store's latest block)
     /// changed or may have changed, and puts the accounts changed since the checkpoint into
-    /// `writes` as they are in `state` if a checkpoint is due at `height`. Call [`Unsaved::written`] once `writes` is
-    /// durable.
+    /// `writes` as they are in `state` if a checkpoint is due at `height`. Call
+    /// [`Unsaved::written`] once `writes` is durable.
     pub fn record(
         &mut self,
         store: &impl ColumnStore,
