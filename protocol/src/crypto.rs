@@ -404,8 +404,10 @@ fn batch_equation_holds(items: &[CheckedItem<'_>], prepared: &[Option<Prepared>]
                 points.push(p.a);
             }
         }
-        scalars.push(-z);
-        points.push(p.r);
+        // `[-z]R` as `[z](-R)`: the coefficient stays 128 bits, so the upper half of its
+        // digits are zero and the multiplication skips them (`-z` mod l is a full scalar).
+        scalars.push(z);
+        points.push(-p.r);
     }
     scalars.push(s_sum);
     points.push(ED25519_BASEPOINT_POINT);
