@@ -63,7 +63,8 @@ impl Mempool {
     /// evicts every pending transaction expired at `now_ms`. Returns each evicted transaction
     /// with its reason, in arrival order. The block's size counts toward the commit rate a
     /// full pool's refusal is timed by ([`super::DrainRate`]). Each queue then holds its
-    /// sender's account in `state`, for the admissions and reaps that follow.
+    /// sender's account in `state`, and every changed account is kept too (even one whose
+    /// queue the block emptied), for the admissions and reaps that follow.
     ///
     /// Only a changed sender's transactions can have become invalid: an account the block did
     /// not change has the nonce, balance and standing its transactions were admitted against,
@@ -81,6 +82,13 @@ impl Mempool {
         now_ms: u64,
     ) -> Vec<(Hash, Removal)> {
         self.drain.record(now_ms, included.len());
+        // `changed` is what the block after the synced state changed; after any other jump
+        // (the first commit, or a state the pool was not kept with) the known accounts may be
+        // stale.
+        if self.synced.map(|s| s.height + 1) != Some(state.height()) {
+            self.known.clear();
+        }
+        self.known.record(changed);
         self.synced = Some(StateMark::of(state));
         for hash in included {
             if let Some(&seq) = self.by_hash.get(hash) {

@@ -101,16 +101,26 @@ impl Chain {
         txs: Vec<SignedTransaction>,
         time_ms: u64,
     ) -> (LedgerState, Vec<Hash>, Vec<(Address, Account)>) {
+        self.commit_on(&self.state, txs, time_ms)
+    }
+
+    /// As [`Chain::commit`], for the block after `state`.
+    fn commit_on(
+        &self,
+        state: &LedgerState,
+        txs: Vec<SignedTransaction>,
+        time_ms: u64,
+    ) -> (LedgerState, Vec<Hash>, Vec<(Address, Account)>) {
         let ctx = BlockContext {
             time_ms,
             proposer: self.validator.public(),
             last_commit: None,
         };
         let n = txs.len();
-        let (block, next, receipts) = build_block(&self.state, txs, ctx, 1000, &VerifyAll);
+        let (block, next, receipts) = build_block(state, txs, ctx, 1000, &VerifyAll);
         assert_eq!(receipts.len(), n, "the builder dropped a transaction");
         assert!(receipts.iter().all(|r| r.is_committed()), "{receipts:?}");
-        let changed = next.changed_accounts(&self.state);
+        let changed = next.changed_accounts(state);
         (
             next,
             block.txs.iter().map(SignedTransaction::hash).collect(),
@@ -797,6 +807,58 @@ fn only_a_transaction_at_its_senders_committed_nonce_makes_a_block_ready() {
     );
 }
 
+/// A sender whose queue a block emptied, then whose account a block changed while it had
+/// nothing pending, as a recipient and by a transaction this pool never held.
+#[test]
+fn a_sender_with_nothing_pending_is_admitted_against_its_account_after_each_block() {
+    for max_txs in [100_000, 1] {
+        let c = Chain::new();
+        let config = MempoolConfig {
+            max_txs,
+            ..MempoolConfig::default()
+        };
+        let mut pool = Mempool::new(config);
+        let spend_all = c.transfer(0, 1, 1000, 0);
+        assert!(insert_one(&mut pool, spend_all.clone(), &c.state).is_ok());
+        let (one, included, changed) = c.commit(vec![spend_all], NOW + 5);
+        pool.on_commit(&included, &changed, &one, NOW + 10);
+        assert!(!pool.accounts.contains_key(&c.user(0)), "its queue emptied");
+        let broke = insert_one(&mut pool, c.transfer(0, 2, 1, 1), &one);
+        let funds = RejectReason::InsufficientFunds {
+            balance: Amount(0),
+            needed: Amount(1),
+        };
+        assert_eq!(broke, Err(funds.into()), "max_txs {max_txs}");
+
+        // User 0 receives 500 and spends nonce 1 in a block from elsewhere.
+        let elsewhere = vec![c.transfer(3, 0, 500, 0), c.transfer(0, 4, 100, 1)];
+        let (two, included, changed) = c.commit_on(&one, elsewhere, NOW + 20);
+        pool.on_commit(&included, &changed, &two, NOW + 30);
+        let stale = insert_one(&mut pool, c.transfer(0, 2, 1, 1), &two);
+        let nonce = RejectReason::NonceTooLow {
+            expected: 2,
+            got: 1,
+        };
+        assert_eq!(stale, Err(nonce.into()), "max_txs {max_txs}");
+        let too_much = insert_one(&mut pool, c.transfer(0, 2, 401, 2), &two);
+        let funds = RejectReason::InsufficientFunds {
+            balance: Amount(400),
+            needed: Amount(401),
+        };
+        assert_eq!(too_much, Err(funds.into()), "max_txs {max_txs}");
+        assert!(insert_one(&mut pool, c.transfer(0, 2, 400, 2), &two).is_ok());
+        assert!(pool.has_ready(&two));
+        // Asked about another state than the last commit's, the pool reads that state: user
+        // 1 has 2,000 after block one, 1,000 at genesis.
+        let at_genesis = insert_one(&mut pool, c.transfer(1, 2, 1500, 0), &c.state);
+        let funds = RejectReason::InsufficientFunds {
+            balance: Amount(1000),
+            needed: Amount(1500),
+        };
+        assert_eq!(at_genesis, Err(funds.into()), "max_txs {max_txs}");
+    }
+}
+
 #[test]
 fn reap_skips_an_expired_transaction_and_what_follows_it() {
     let c = Chain::new();
@@ -1173,6 +1235,9 @@ proptest! {
         // and `has_ready` then use instead of looking it up.
         for (sender, queue) in &pool.accounts {
             prop_assert_eq!(*queue.account(), state.account(sender));
+        }
+        for (address, account) in pool.known.iter() {
+            prop_assert_eq!(account, state.account(address));
         }
         prop_assert_eq!(pool.waiting(), fresh.waiting());
     }
