@@ -6,12 +6,10 @@
 //! account agrees. Real processes on free 127.0.0.1 ports, bounded in time,
 //! cleaned up however the test ends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::load::{self, Load};
-use common::{Localnet, eventually, height};
+use crate::common::load::{self, Load};
+use crate::common::{Localnet, eventually, height};
 use vellum_genesis::init::InitOptions;
 
 /// Times every validator is killed.
@@ -19,6 +17,7 @@ const OUTAGES: u64 = 6;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_validator_killed_at_once_under_load_restarts_and_goes_on() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut options = InitOptions::new(4, "");
     options.accounts = load::accounts();

@@ -3,11 +3,9 @@
 //! four, and each node runs with transparent huge pages off. Free ports are chosen at run
 //! time, time is bounded, and the processes are killed when the test ends, however it ends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Localnet, eventually, signed};
+use crate::common::{Localnet, eventually, signed};
 use vellum_genesis::init::InitOptions;
 use vellum_genesis::keys::read_key_file;
 use vellum_protocol::rpc::{TxStatus, VellumApiClient};
@@ -15,6 +13,7 @@ use vellum_protocol::{Address, Amount, Encode, Operation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transfer_submitted_to_one_of_four_validators_is_committed_on_all() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let ln = Localnet::start(InitOptions::new(4, ""), deadline).await;
     let demo = read_key_file(&ln.net.demo.key_file).unwrap();

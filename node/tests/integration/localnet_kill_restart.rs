@@ -2,16 +2,15 @@
 //! every node holds the same block hash at every height. Real processes on free 127.0.0.1
 //! ports, bounded in time, killed when the test ends however it ends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Localnet, transfer};
+use crate::common::{Localnet, transfer};
 use vellum_genesis::init::InitOptions;
 use vellum_genesis::keys::read_key_file;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_validator_restarts_and_syncs_while_the_others_go_on() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut ln = Localnet::start(InitOptions::new(4, ""), deadline).await;
     let demo = read_key_file(&ln.net.demo.key_file).unwrap();

@@ -4,12 +4,10 @@
 //! committed exactly once, at the same place on every node, and every account agrees. Real
 //! processes on free 127.0.0.1 ports, bounded in time, cleaned up however the test ends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::load::{self, Load};
-use common::{Localnet, eventually, height};
+use crate::common::load::{self, Load};
+use crate::common::{Localnet, eventually, height};
 use vellum_genesis::init::InitOptions;
 
 /// Times the validator is killed.
@@ -19,6 +17,7 @@ const VICTIM: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validator_killed_twenty_times_under_load_loses_and_repeats_nothing() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut options = InitOptions::new(4, "");
     options.accounts = load::accounts();

@@ -2,11 +2,9 @@
 //! and nothing forks; bring one back and commits resume, with every running node holding the
 //! same block at every height. Real processes on free 127.0.0.1 ports, bounded in time.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Localnet, eventually, height, transfer};
+use crate::common::{Localnet, eventually, height, transfer};
 use vellum_genesis::init::InitOptions;
 use vellum_genesis::keys::read_key_file;
 use vellum_protocol::rpc::{TxStatus, VellumApiClient};
@@ -16,6 +14,7 @@ const STALL: Duration = Duration::from_secs(4);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_of_four_down_commit_nothing_and_one_back_resumes() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut ln = Localnet::start(InitOptions::new(4, ""), deadline).await;
     let demo = read_key_file(&ln.net.demo.key_file).unwrap();

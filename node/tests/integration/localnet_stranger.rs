@@ -4,11 +4,9 @@
 //! network, although the same transaction submitted to a validator commits. Real processes on
 //! free 127.0.0.1 ports, bounded in time.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Localnet, client, committed, eventually, height, signed, start};
+use crate::common::{Localnet, client, committed, eventually, height, signed, start};
 use vellum_genesis::config::{CONFIG_FILE, NodeConfig};
 use vellum_genesis::init::{GENESIS_FILE, InitOptions, init_network};
 use vellum_genesis::keys::read_key_file;
@@ -17,6 +15,7 @@ use vellum_protocol::{Amount, Encode, Operation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_with_keys_outside_genesis_is_refused_and_relays_nothing() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut ln = Localnet::start(InitOptions::new(4, ""), deadline).await;
 

@@ -2,11 +2,9 @@
 //! each refusal carries the right JSON-RPC code and the ledger's reason name, and changes
 //! nothing (the sender's account is as before). One validator on a free 127.0.0.1 port.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Localnet, committed, eventually, now_ms, signed};
+use crate::common::{Localnet, committed, eventually, now_ms, signed};
 use jsonrpsee::core::ClientError;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClient;
@@ -50,6 +48,7 @@ fn pay(to: Address, amount: u128) -> Operation {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_refusal_has_its_reason_and_changes_nothing() {
+    let _alone = crate::common::one_at_a_time().await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let ln = Localnet::start(InitOptions::new(1, ""), deadline).await;
     let c = &ln.clients[0];

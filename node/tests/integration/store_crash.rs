@@ -16,6 +16,8 @@ use vellum_node::store::{RocksStore, Store};
 const DIR_VAR: &str = "VELLUM_STORE_CRASH_DIR";
 const CHAIN: &str = "crash-test";
 const TXS_PER_BLOCK: usize = 300;
+/// The child's test, by its full name in this binary.
+const CHILD_TEST: &str = "store_crash::child_commits_until_killed";
 
 /// Resumes the deterministic chain from what `store` holds.
 fn resume(store: &RocksStore) -> TestChain {
@@ -47,12 +49,13 @@ fn child_commits_until_killed() {
 
 #[test]
 fn a_store_killed_mid_commit_reopens_consistent_and_continues() {
+    let _alone = crate::common::one_at_a_time_blocking();
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut heights = Vec::new();
     for delay_ms in [150u64, 420, 777, 1_333] {
         let mut child = Command::new(&exe)
-            .args(["--exact", "child_commits_until_killed", "--nocapture"])
+            .args(["--exact", CHILD_TEST, "--nocapture"])
             .env(DIR_VAR, dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -19,6 +19,20 @@ use vellum_protocol::{
     Address, Amount, Encode, Hash, Keypair, Operation, SignedTransaction, Transaction,
 };
 
+/// Held by each test of the binary from its first line, so that they run one at a time (see
+/// the binary's header in `main.rs`); a test that fails releases it too.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits until no other test of this binary runs; the test runs while it holds the guard.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
+/// [`one_at_a_time`] for a test outside a runtime.
+pub fn one_at_a_time_blocking() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.blocking_lock()
+}
+
 /// Kills and reaps the node processes on drop.
 pub struct Nodes(pub Vec<Option<Child>>);
 
