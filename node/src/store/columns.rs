@@ -352,11 +352,7 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
     {
         w.put(Column::Certificates, height_key(latest), last.to_bytes());
     }
-    // In ascending order of hash: each insert into the `txs` memtable then starts from the
-    // last one (`rocks::column_options`).
-    let mut by_hash: Vec<&Receipt> = c.receipts.iter().collect();
-    by_hash.sort_unstable_by_key(|r| r.tx_hash);
-    for receipt in by_hash {
+    for receipt in c.receipts {
         let mut value = Writer::with_capacity(64);
         value.u64(height);
         receipt.encode(&mut value);

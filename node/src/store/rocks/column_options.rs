@@ -14,18 +14,14 @@
 //! previous one, so the search starts there instead of at the top. Reads and the memtable's
 //! order are unchanged.
 //!
-//! `txs` has no neighbour to start from: hashes are random. But a block's hashes are written in
-//! ascending order, and `txs` keeps one hint for all its keys (an empty prefix), so each
-//! insert starts from where the block's previous one went and climbs only as far as the gap
-//! to the next hash needs: about the log of the memtable's entries per block, instead of the
-//! whole list's height (RocksDB's `InlineSkipList::Insert` fixes a hinted splice partially;
-//! its unhinted inserts start from the top unless the key directly follows the last one).
-//!
-//! A hash memtable (`HashLinkList`) made `txs` inserts cheap, but only defers the cost: a
-//! flush (or any ordered read) first copies such a memtable into a sorted list, key by key,
-//! which a 30 s bench never reaches. Over 60 s at 10,000 tx/s it ran worse than the skip
-//! list in both pairs tried (commit gaps of 2.4 and 4.1 s, 640 MiB peak RSS;
-//! docs/PERFORMANCE.md).
+//! `txs` keeps the plain skip list: a hash has no neighbour to start from. Writing each
+//! block's hashes in ascending order under one hint for the whole column took its skip list
+//! searches from 4.1% of the machine to 3.0% at 12,000 offered, yet lost most interleaved
+//! runs at 15,000 (docs/PERFORMANCE.md, fourteenth session), so it was not kept. A hash
+//! memtable (`HashLinkList`) made its inserts cheap, but only defers the cost: a flush (or any
+//! ordered read) first copies such a memtable into a sorted list, key by key, which a 30 s
+//! bench never reaches. Over 60 s at 10,000 tx/s it ran worse than the skip list in both
+//! pairs tried (commit gaps of 2.4 and 4.1 s, 640 MiB peak RSS; docs/PERFORMANCE.md).
 //!
 //! Lookups. `txs` and `block_hashes` are read by hash, often for a key that is not there (a
 //! `tx_get` of a pending transaction; a submission refused for its nonce, which may be a
@@ -60,15 +56,7 @@ pub fn column_options(column: Column) -> Result<Options, rocksdb::Error> {
         // tx/s and 3.1% at 11,000 offered, and without a filter a miss also reads an index
         // block of every table file.
         Column::Txs | Column::BlockHashes => {
-            let mut cf = if column == Column::Txs {
-                // One hint for all of `txs` (an empty prefix); a block's hashes are written
-                // in order (`store::columns`).
-                Options::default().get_options_from_string(
-                    "memtable_insert_with_hint_prefix_extractor=rocksdb.CappedPrefix.0",
-                )?
-            } else {
-                Options::default()
-            };
+            let mut cf = Options::default();
             cf.set_memtable_prefix_bloom_ratio(0.02);
             cf.set_memtable_whole_key_filtering(true);
             let mut table = BlockBasedOptions::default();
