@@ -47,5 +47,9 @@ bash scripts/e2e_explorer.sh
 step "bench smoke: a few seconds of load on a 4-validator localnet"
 bash scripts/bench.sh --smoke
 
+step "bench comparison smoke: one pair of runs, two binaries in turn"
+bash scripts/bench_compare.sh "$CARGO_TARGET_DIR/release/vellum-node" \
+    "$CARGO_TARGET_DIR/release/vellum-node" --pairs 1 -- --smoke
+
 step "simulator"
 cargo test --release -p vellum-consensus --test simulation -- --nocapture
