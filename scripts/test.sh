@@ -48,8 +48,10 @@ step "bench smoke: a few seconds of load on a 4-validator localnet"
 bash scripts/bench.sh --smoke
 
 step "bench comparison smoke: one pair of runs, two binaries in turn"
+compare_dir="$(mktemp -d -t vellum-bench-compare.XXXXXX)"
 bash scripts/bench_compare.sh "$CARGO_TARGET_DIR/release/vellum-node" \
-    "$CARGO_TARGET_DIR/release/vellum-node" --pairs 1 -- --smoke
+    "$CARGO_TARGET_DIR/release/vellum-node" --pairs 1 --dir "$compare_dir" -- --smoke
+rm -rf -- "$compare_dir"
 
 step "simulator"
 cargo test --release -p vellum-consensus --test simulation -- --nocapture
