@@ -33,7 +33,10 @@ DIR=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --pairs)
-        [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || { echo "bench_compare: --pairs takes a number from 1" >&2; exit 2; }
+        if [[ $# -lt 2 || ! "$2" =~ ^[1-9][0-9]*$ ]]; then
+            echo "bench_compare: --pairs takes a number from 1" >&2
+            exit 2
+        fi
         PAIRS="$2"
         shift 2
         ;;
@@ -77,7 +80,8 @@ for ((k = 0; k < ${#order[@]}; k++)); do
     "$ROOT/scripts/bench.sh" --node-bin "$bin" --out "$report" "$@" \
         >"$DIR/run$((k + 1))-$which.txt" 2>&1 || code=$?
     if [[ $code -ne 0 ]]; then
-        echo "bench_compare: run $((k + 1)) failed with status $code; its output: $DIR/run$((k + 1))-$which.txt" >&2
+        echo "bench_compare: run $((k + 1)) failed with status $code;" \
+            "its output: $DIR/run$((k + 1))-$which.txt" >&2
         [[ $status -ne 0 ]] || status=$code
     fi
     runs+=("$which:$report")
@@ -90,18 +94,18 @@ a_bin, b_bin, runs = sys.argv[1], sys.argv[2], sys.argv[3:]
 
 
 def measure(report):
-    """The run's figure and a few words on it, or None when there is no report."""
+    """The run's figure, its unit and a few words on it; no figure when there is no report."""
     try:
         with open(report) as f:
             d = json.load(f)
     except (OSError, ValueError):
-        return None, "no report"
+        return None, None, "no report"
     if d.get("mode") == "consensus":
         c = d["consensus"]
-        return c["heights_per_s"], "p99 gap %.1f ms" % c["commit_interval"]["p99_ms"]
+        return c["heights_per_s"], "heights/s", "p99 gap %.1f ms" % c["commit_interval"]["p99_ms"]
     t = d["throughput"][0]
     counts = t["counts"]
-    return t["finalized_tps"], "p50 %.1f ms, refused %d, lost %d" % (
+    return t["finalized_tps"], "final tx/s", "p50 %.1f ms, refused %d, lost %d" % (
         t["latency"]["p50_ms"], counts["refused"], counts["lost"])
 
 
@@ -112,12 +116,10 @@ ratios = []
 print("A = %s\nB = %s\n" % (a_bin, b_bin))
 for n, run in enumerate(runs):
     which, report = run.split(":", 1)
-    value, words = measure(report)
+    value, run_unit, words = measure(report)
     if value is not None:
         figures[which].append(value)
-        with open(report) as f:
-            if json.load(f).get("mode") == "consensus":
-                unit = "heights/s"
+        unit = run_unit
     shown = "-" if value is None else "%.1f" % value
     print("run %2d  %s  %10s  %s" % (n + 1, which, shown, words))
     pair[which] = value
