@@ -13,18 +13,17 @@ mod builder;
 mod execute;
 #[cfg(test)]
 mod tests;
-
-use std::collections::HashSet;
+mod tx_hashes;
 
 pub use self::builder::{BlockContext, build_block, check_tx};
 pub use self::execute::is_strong_key;
-use crate::block::{Block, Header, MAX_BLOCK_TXS, merkle_root};
+pub use self::tx_hashes::TxHashes;
+use crate::block::{Block, Header};
 use crate::certificate::CertificateError;
 use crate::crypto::{self, Domain, Hash, PublicKey, SignedItem};
-use crate::encoding::Encode;
 use crate::receipt::{Receipt, RejectReason};
 use crate::state::LedgerState;
-use crate::transaction::{MAX_TX_BYTES, SignedTransaction};
+use crate::transaction::SignedTransaction;
 use crate::vote::SignedVote;
 
 /// A validator change included in block `h` changes the set that votes on `h + 2`: the set for
@@ -98,6 +97,8 @@ pub enum BlockError {
     TooManyTxs { count: usize, max: usize },
     #[error("transaction {index} ({hash}) appears earlier in the block too")]
     DuplicateTx { index: usize, hash: Hash },
+    #[error("{hashes} transaction hashes were given for a block of {txs} transactions")]
+    HashesNotOfBlock { hashes: usize, txs: usize },
     #[error("the header's tx root is {got}; the transactions give {expected}")]
     WrongTxRoot { expected: Hash, got: Hash },
     #[error("the header's state root is {got}; executing the block gives {expected}")]
@@ -184,36 +185,6 @@ fn check_last_commit(
     .map_err(BlockError::BadLastCommit)
 }
 
-/// Hashes the transactions once, refusing oversized ones and repeats.
-fn hash_txs(txs: &[SignedTransaction]) -> Result<Vec<Hash>, BlockError> {
-    if txs.len() > MAX_BLOCK_TXS {
-        return Err(BlockError::TooManyTxs {
-            count: txs.len(),
-            max: MAX_BLOCK_TXS,
-        });
-    }
-    let mut seen = HashSet::with_capacity(txs.len());
-    let mut hashes = Vec::with_capacity(txs.len());
-    for (index, tx) in txs.iter().enumerate() {
-        let bytes = tx.to_bytes();
-        if bytes.len() > MAX_TX_BYTES {
-            return Err(BlockError::InvalidTx {
-                index,
-                reason: RejectReason::Oversized {
-                    size: bytes.len() as u64,
-                    max: MAX_TX_BYTES as u64,
-                },
-            });
-        }
-        let hash = Hash::of(&[&bytes]);
-        if !seen.insert(hash) {
-            return Err(BlockError::DuplicateTx { index, hash });
-        }
-        hashes.push(hash);
-    }
-    Ok(hashes)
-}
-
 /// Applies `block` to `state`: the state after it and one receipt per transaction, or why the
 /// block is invalid. `state` is never changed.
 pub fn apply_block(
@@ -221,11 +192,41 @@ pub fn apply_block(
     block: &Block,
     sigs: &dyn SignatureCheck,
 ) -> Result<(LedgerState, Vec<Receipt>), BlockError> {
-    let header = &block.header;
-    check_header(state, header)?;
+    check_header(state, &block.header)?;
     // Cheap checks first: signatures are the expensive part.
-    let hashes = hash_txs(&block.txs)?;
-    let tx_root = merkle_root(&hashes);
+    let hashes = TxHashes::of(&block.txs)?;
+    apply_checked_header(state, block, &hashes, sigs)
+}
+
+/// [`apply_block`] for a block whose transactions were hashed already: `hashes` must be
+/// `TxHashes::of(&block.txs)` (the node hashes a proposal's transactions once, when it checks
+/// the proposal's `tx_root` on arrival). Hashes of as many other transactions, with the same
+/// root, would be a second preimage of SHA-256; a list of another length is refused.
+pub fn apply_hashed_block(
+    state: &LedgerState,
+    block: &Block,
+    hashes: &TxHashes,
+    sigs: &dyn SignatureCheck,
+) -> Result<(LedgerState, Vec<Receipt>), BlockError> {
+    check_header(state, &block.header)?;
+    if hashes.len() != block.txs.len() {
+        return Err(BlockError::HashesNotOfBlock {
+            hashes: hashes.len(),
+            txs: block.txs.len(),
+        });
+    }
+    apply_checked_header(state, block, hashes, sigs)
+}
+
+/// The rest of the rule, after the header's own checks.
+fn apply_checked_header(
+    state: &LedgerState,
+    block: &Block,
+    hashes: &TxHashes,
+    sigs: &dyn SignatureCheck,
+) -> Result<(LedgerState, Vec<Receipt>), BlockError> {
+    let header = &block.header;
+    let tx_root = hashes.root();
     if header.tx_root != tx_root {
         return Err(BlockError::WrongTxRoot {
             expected: tx_root,
@@ -233,11 +234,12 @@ pub fn apply_block(
         });
     }
     check_last_commit(state, block, sigs)?;
-    let verified = sigs.verified_hashed(&block.txs, &hashes);
+    let hashes = hashes.as_slice();
+    let verified = sigs.verified_hashed(&block.txs, hashes);
 
     let mut next = state.clone();
     let mut receipts = Vec::with_capacity(block.txs.len());
-    for (index, (tx, hash)) in block.txs.iter().zip(&hashes).enumerate() {
+    for (index, (tx, hash)) in block.txs.iter().zip(hashes).enumerate() {
         let signature_ok = verified.get(index).copied().unwrap_or(false);
         let sender = execute::admit(&next, tx, header.time_ms, signature_ok)
             .map_err(|reason| BlockError::InvalidTx { index, reason })?;

@@ -40,7 +40,10 @@ pub use certificate::{CommitCertificate, CommitSignature};
 pub use crypto::{CheckedKey, Domain, Hash, Keypair, PublicKey, Signature};
 pub use encoding::{Decode, DecodeError, Encode};
 pub use genesis::{Genesis, GenesisFault};
-pub use ledger::{BlockContext, BlockError, SignatureCheck, VerifyAll, apply_block, build_block};
+pub use ledger::{
+    BlockContext, BlockError, SignatureCheck, TxHashes, VerifyAll, apply_block, apply_hashed_block,
+    build_block,
+};
 pub use receipt::{Outcome, Receipt, RejectReason};
 pub use state::{Account, AccountProof, LedgerState};
 pub use transaction::{Operation, SignedTransaction, Transaction};

@@ -1,14 +1,17 @@
-//! Block bodies the driver holds for the heights it works on, and the state after each one
-//! it has validated.
+//! Block bodies the driver holds for the heights it works on, the hashes of their
+//! transactions when the network computed them already, and the state after each one it has
+//! validated.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vellum_protocol::{Block, Hash, LedgerState, Receipt};
+use vellum_protocol::{Block, Hash, LedgerState, Receipt, TxHashes};
 
 #[derive(Debug)]
 struct Body {
     block: Arc<Block>,
+    /// `TxHashes::of(&block.txs)`, when it came with the block.
+    tx_hashes: Option<Arc<TxHashes>>,
     valid: Option<(LedgerState, Vec<Receipt>)>,
 }
 
@@ -19,11 +22,14 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// Holds a body whose validity is not known yet.
-    pub fn insert(&mut self, block: Arc<Block>) {
-        self.by_hash
-            .entry(block.hash())
-            .or_insert(Body { block, valid: None });
+    /// Holds a body whose validity is not known yet; `tx_hashes`, if given, must be
+    /// `TxHashes::of(&block.txs)`. The first body held under a hash stays.
+    pub fn insert(&mut self, block: Arc<Block>, tx_hashes: Option<TxHashes>) {
+        self.by_hash.entry(block.hash()).or_insert(Body {
+            block,
+            tx_hashes: tx_hashes.map(Arc::new),
+            valid: None,
+        });
     }
     /// Holds a body with the state after it and its receipts.
     pub fn insert_valid(&mut self, block: Arc<Block>, after: LedgerState, receipts: Vec<Receipt>) {
@@ -32,12 +38,19 @@ impl Bodies {
             hash,
             Body {
                 block,
+                tx_hashes: None,
                 valid: Some((after, receipts)),
             },
         );
     }
     pub fn get(&self, hash: &Hash) -> Option<Arc<Block>> {
         self.by_hash.get(hash).map(|b| b.block.clone())
+    }
+    /// The body and its transactions' hashes, if they came with it.
+    pub fn get_hashed(&self, hash: &Hash) -> Option<(Arc<Block>, Option<Arc<TxHashes>>)> {
+        self.by_hash
+            .get(hash)
+            .map(|b| (b.block.clone(), b.tx_hashes.clone()))
     }
     pub fn is_valid(&self, hash: &Hash) -> bool {
         self.by_hash.get(hash).is_some_and(|b| b.valid.is_some())

@@ -33,9 +33,10 @@ use std::sync::Arc;
 use vellum_consensus::{
     Core, CoreConfig, Evidence, Input, Output, Recovery, SafetyState, Step, Timeout,
 };
-use vellum_protocol::ledger::{BlockContext, apply_block, build_block};
+use vellum_protocol::ledger::{BlockContext, apply_block, apply_hashed_block, build_block};
 use vellum_protocol::{
     Account, Address, Block, CommitCertificate, Hash, Keypair, LedgerState, Receipt,
+    SignedProposal, TxHashes,
 };
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
@@ -199,7 +200,7 @@ impl Driver {
                 && block.hash() == hash
             {
                 tracing::info!(height = next, block = %hash, "restored the body of the locked block");
-                bodies.insert(Arc::new(block));
+                bodies.insert(Arc::new(block), None);
             }
             core.recover(record.recovery);
         }
@@ -306,6 +307,32 @@ impl Driver {
     /// (the network does, before it delivers or forwards a message): the core does not verify
     /// it again.
     pub fn on_message(&mut self, msg: ConsensusMessage, now_ms: u64, effects: &mut Vec<Effect>) {
+        self.on_consensus(msg, None, now_ms, effects);
+    }
+
+    /// A proposal as the network checked it (`network::validate`): signed by a validator for
+    /// this chain, for this block, and `tx_hashes` are the block's transactions' hashes, whose
+    /// root is its header's `tx_root`. Validating the block uses them instead of hashing every
+    /// transaction again. A proposal for a later height keeps only its block.
+    pub fn on_checked_proposal(
+        &mut self,
+        proposal: SignedProposal,
+        block: Box<Block>,
+        tx_hashes: TxHashes,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        let msg = ConsensusMessage::Proposal { proposal, block };
+        self.on_consensus(msg, Some(tx_hashes), now_ms, effects);
+    }
+
+    fn on_consensus(
+        &mut self,
+        msg: ConsensusMessage,
+        tx_hashes: Option<TxHashes>,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) {
         let next = self.state.height() + 1;
         let height = height_of(&msg);
         if height > next + FUTURE_HEIGHTS {
@@ -339,7 +366,7 @@ impl Driver {
                     "proposal received"
                 );
                 if block.hash() == proposal.proposal.block {
-                    self.bodies.insert(Arc::new(*block));
+                    self.bodies.insert(Arc::new(*block), tx_hashes);
                 }
                 Input::VerifiedProposal(proposal)
             }
@@ -424,7 +451,7 @@ impl Driver {
             }
             self.precommits.record_certificate(&cert);
             let height = block.height();
-            self.bodies.insert(Arc::new(block));
+            self.bodies.insert(Arc::new(block), None);
             if !self.validate(cert.block) {
                 tracing::warn!(height, "a synced block breaks the ledger rule");
                 break;
@@ -649,7 +676,7 @@ impl Driver {
         if self.bodies.is_valid(&hash) {
             return true;
         }
-        let Some(block) = self.bodies.get(&hash) else {
+        let Some((block, tx_hashes)) = self.bodies.get_hashed(&hash) else {
             return false;
         };
         let cache = self.mempool.signature_cache();
@@ -657,7 +684,11 @@ impl Driver {
             txs: &*cache,
             precommits: &self.precommits,
         };
-        match apply_block(&self.state, &block, &checks) {
+        let applied = match &tx_hashes {
+            Some(hashes) => apply_hashed_block(&self.state, &block, hashes, &checks),
+            None => apply_block(&self.state, &block, &checks),
+        };
+        match applied {
             Ok((after, receipts)) => {
                 self.bodies.insert_valid(block, after, receipts);
                 true

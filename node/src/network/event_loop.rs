@@ -405,8 +405,20 @@ impl EventLoop {
         if *topic == self.topics.consensus.hash() {
             let validators = self.config.validators.read().expect("validator set lock");
             let inner = wire::open(data).map_err(validate::Invalid::from)?;
-            let msg = validate::consensus(inner, &self.config.chain_id, &validators)?;
-            Ok(Some(NetworkEvent::Consensus(msg)))
+            Ok(Some(
+                match validate::consensus(inner, &self.config.chain_id, &validators)? {
+                    validate::Checked::Vote(vote) => NetworkEvent::Vote(vote),
+                    validate::Checked::Proposal {
+                        proposal,
+                        block,
+                        tx_hashes,
+                    } => NetworkEvent::Proposal {
+                        proposal,
+                        block,
+                        tx_hashes,
+                    },
+                },
+            ))
         } else if *topic == self.topics.txs.hash() {
             Ok(Some(NetworkEvent::Transactions(
                 validate::tx_batch(data)?.0,

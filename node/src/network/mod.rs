@@ -30,11 +30,13 @@ use std::sync::{Arc, RwLock};
 
 use libp2p::{Multiaddr, PeerId, identity::Keypair};
 use tokio::sync::{mpsc, oneshot};
+use vellum_protocol::TxHashes;
 use vellum_protocol::block::Block;
 use vellum_protocol::certificate::CommitCertificate;
 use vellum_protocol::crypto::Hash;
 use vellum_protocol::transaction::SignedTransaction;
 use vellum_protocol::validator::ValidatorSet;
+use vellum_protocol::vote::{SignedProposal, SignedVote};
 
 pub use permission::AllowedPeers;
 pub use sync::BlockSource;
@@ -73,8 +75,15 @@ impl std::fmt::Debug for NetworkConfig {
 /// What the network tells the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetworkEvent {
-    /// A validated consensus message from a peer.
-    Consensus(ConsensusMessage),
+    /// A validated vote from a peer.
+    Vote(SignedVote),
+    /// A validated proposal from a peer, with its block's transaction hashes (their root is the
+    /// header's `tx_root`), so the node need not hash the transactions again.
+    Proposal {
+        proposal: SignedProposal,
+        block: Box<Block>,
+        tx_hashes: TxHashes,
+    },
     /// A decoded batch of transactions from a peer; signatures not yet verified.
     Transactions(Vec<SignedTransaction>),
     PeerConnected(PeerId),

@@ -95,7 +95,10 @@ impl TestNode {
 
     async fn next_consensus(&mut self) -> ConsensusMessage {
         self.next(|e| match e {
-            NetworkEvent::Consensus(m) => Some(m),
+            NetworkEvent::Vote(v) => Some(ConsensusMessage::Vote(v)),
+            NetworkEvent::Proposal {
+                proposal, block, ..
+            } => Some(ConsensusMessage::Proposal { proposal, block }),
             _ => None,
         })
         .await

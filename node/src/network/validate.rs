@@ -2,14 +2,15 @@
 //!
 //! Consensus messages: within the size limit, decodable, signed by a key of the current
 //! validator set with a signature that verifies for this chain, and for a proposal, a block
-//! whose hash is the proposed one and whose transactions match its header. Transaction batches:
-//! within the size limit and decodable only; their signatures are verified in batches by the
-//! mempool, and verifying them here too would double the cost.
+//! whose hash is the proposed one and whose transactions match its header (hashed once here:
+//! the hashes go on with the proposal to the ledger rule). Transaction batches: within the size
+//! limit and decodable only; their signatures are verified in batches by the mempool, and
+//! verifying them here too would double the cost.
 
-use vellum_protocol::block::tx_root;
 use vellum_protocol::crypto::PublicKey;
 use vellum_protocol::encoding::DecodeError;
 use vellum_protocol::validator::ValidatorSet;
+use vellum_protocol::{Block, SignedProposal, SignedVote, TxHashes};
 
 use super::wire::{
     ConsensusMessage, MAX_BATCH_BYTES, MAX_CONSENSUS_BYTES, TxBatch, decode_bounded,
@@ -28,19 +29,45 @@ pub enum Invalid {
     BlockMismatch,
 }
 
+/// A consensus message that passed [`consensus`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    Vote(SignedVote),
+    /// A proposal with its block, and the hashes of the block's transactions: distinct, each
+    /// of a transaction within the size limit, and with the header's `tx_root` as their root.
+    Proposal {
+        proposal: SignedProposal,
+        block: Box<Block>,
+        tx_hashes: TxHashes,
+    },
+}
+
+impl Checked {
+    /// The message as it came, without the hashes.
+    pub fn into_message(self) -> ConsensusMessage {
+        match self {
+            Checked::Vote(vote) => ConsensusMessage::Vote(vote),
+            Checked::Proposal {
+                proposal, block, ..
+            } => ConsensusMessage::Proposal { proposal, block },
+        }
+    }
+}
+
 /// Checks a consensus message from the gossip topic.
 pub fn consensus(
     bytes: &[u8],
     chain_id: &str,
     validators: &ValidatorSet,
-) -> Result<ConsensusMessage, Invalid> {
+) -> Result<Checked, Invalid> {
     let msg: ConsensusMessage = decode_bounded("consensus message", bytes, MAX_CONSENSUS_BYTES)?;
-    match &msg {
+    match msg {
         ConsensusMessage::Vote(vote) => {
             let key = vote.vote.validator;
             validators.get(&key).ok_or(Invalid::NotValidator(key))?;
             vote.verify_in(chain_id, validators)
                 .map_err(|_| Invalid::BadSignature(key))?;
+            Ok(Checked::Vote(vote))
         }
         ConsensusMessage::Proposal { proposal, block } => {
             let key = proposal.proposal.proposer;
@@ -48,14 +75,20 @@ pub fn consensus(
             proposal
                 .verify_in(chain_id, validators)
                 .map_err(|_| Invalid::BadSignature(key))?;
-            if proposal.proposal.block != block.hash()
-                || block.header.tx_root != tx_root(&block.txs)
-            {
+            if proposal.proposal.block != block.hash() {
                 return Err(Invalid::BlockMismatch);
             }
+            let tx_hashes = TxHashes::of(&block.txs).map_err(|_| Invalid::BlockMismatch)?;
+            if tx_hashes.root() != block.header.tx_root {
+                return Err(Invalid::BlockMismatch);
+            }
+            Ok(Checked::Proposal {
+                proposal,
+                block,
+                tx_hashes,
+            })
         }
     }
-    Ok(msg)
 }
 
 /// Checks a transaction batch from the gossip topic (decode only).
@@ -67,13 +100,15 @@ pub fn tx_batch(bytes: &[u8]) -> Result<TxBatch, Invalid> {
 mod tests {
     use super::*;
     use crate::network::fixtures::{CHAIN_ID, block, proposal, validator_set, vote};
+    use vellum_protocol::block::tx_root;
     use vellum_protocol::encoding::Encode;
 
     #[test]
     fn a_validators_vote_passes_and_a_tampered_one_does_not() {
         let set = validator_set(3);
         let good = ConsensusMessage::Vote(vote(1, 4, None));
-        assert_eq!(consensus(&good.to_bytes(), CHAIN_ID, &set), Ok(good));
+        let checked = consensus(&good.to_bytes(), CHAIN_ID, &set).unwrap();
+        assert_eq!(checked.into_message(), good);
         let mut bad = vote(1, 4, None);
         bad.vote.height = 5;
         let bytes = ConsensusMessage::Vote(bad).to_bytes();
@@ -100,7 +135,13 @@ mod tests {
             proposal: proposal(&b),
             block: Box::new(b.clone()),
         };
-        assert!(consensus(&ok.to_bytes(), CHAIN_ID, &set).is_ok());
+        match consensus(&ok.to_bytes(), CHAIN_ID, &set) {
+            Ok(Checked::Proposal { tx_hashes, .. }) => {
+                assert_eq!(tx_hashes, TxHashes::of(&b.txs).unwrap());
+                assert_eq!(tx_hashes.root(), b.header.tx_root);
+            }
+            other => panic!("a valid proposal was not passed: {other:?}"),
+        }
         let mut swapped = b.clone();
         swapped.txs.pop();
         let bad = ConsensusMessage::Proposal {
@@ -109,6 +150,22 @@ mod tests {
         };
         assert_eq!(
             consensus(&bad.to_bytes(), CHAIN_ID, &set),
+            Err(Invalid::BlockMismatch)
+        );
+    }
+
+    #[test]
+    fn a_proposal_whose_block_repeats_a_transaction_is_rejected() {
+        let set = validator_set(3);
+        let mut twice = block(2, 4);
+        twice.txs.push(twice.txs[0].clone());
+        twice.header.tx_root = tx_root(&twice.txs);
+        let msg = ConsensusMessage::Proposal {
+            proposal: proposal(&twice),
+            block: Box::new(twice),
+        };
+        assert_eq!(
+            consensus(&msg.to_bytes(), CHAIN_ID, &set),
             Err(Invalid::BlockMismatch)
         );
     }

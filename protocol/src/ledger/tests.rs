@@ -3,6 +3,7 @@
 use super::*;
 use crate::address::Address;
 use crate::amount::Amount;
+use crate::block::MAX_BLOCK_TXS;
 use crate::certificate::CommitCertificate;
 use crate::crypto::Keypair;
 use crate::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
@@ -192,6 +193,40 @@ fn a_transfer_moves_funds_and_consumes_the_nonce() {
     assert_eq!(c.state.account(&addr(&c.users[0])).nonce, 1);
     assert_eq!(c.state.total_supply(), Amount(4000));
     assert_eq!(c.state.height(), 1);
+}
+
+#[test]
+fn a_block_applied_with_its_hashes_gives_what_it_gives_without() {
+    let c = Chain::new();
+    let (block, built, receipts) = c.build(vec![c.transfer(0, 1, 300), c.transfer(2, 3, 5)]);
+    let hashes = TxHashes::of(&block.txs).unwrap();
+    let (hashed, hashed_receipts) =
+        apply_hashed_block(&c.state, &block, &hashes, &VerifyAll).unwrap();
+    let (plain, plain_receipts) = apply_block(&c.state, &block, &VerifyAll).unwrap();
+    assert_eq!(hashed.state_root(), built.state_root());
+    assert_eq!(hashed.state_root(), plain.state_root());
+    assert_eq!(hashed_receipts, receipts);
+    assert_eq!(plain_receipts, receipts);
+}
+
+#[test]
+fn hashes_that_are_not_a_blocks_own_make_it_invalid() {
+    let c = Chain::new();
+    let (block, _, _) = c.build(vec![c.transfer(0, 1, 300), c.transfer(2, 3, 5)]);
+    let (other, _, _) = c.build(vec![c.transfer(1, 0, 7), c.transfer(3, 2, 9)]);
+    let fewer = TxHashes::of(&block.txs[..1]).unwrap();
+    assert_eq!(
+        apply_hashed_block(&c.state, &block, &fewer, &VerifyAll).unwrap_err(),
+        BlockError::HashesNotOfBlock { hashes: 1, txs: 2 }
+    );
+    let others = TxHashes::of(&other.txs).unwrap();
+    assert_eq!(
+        apply_hashed_block(&c.state, &block, &others, &VerifyAll).unwrap_err(),
+        BlockError::WrongTxRoot {
+            expected: others.root(),
+            got: block.header.tx_root
+        }
+    );
 }
 
 #[test]

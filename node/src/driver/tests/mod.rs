@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use vellum_consensus::{CoreConfig, Step, Timeout, TimeoutConfig};
 use vellum_protocol::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
-use vellum_protocol::{Address, Amount, Keypair, LedgerState, Operation, Transaction};
+use vellum_protocol::{
+    Address, Amount, Keypair, LedgerState, Operation, Transaction, TxHashes, VoteKind,
+};
 
 use super::{ConsensusMessage, Driver, DriverConfig, Effect, PROPOSE_MS_PER_1000_TXS};
 use crate::mempool::{Mempool, MempoolConfig};
@@ -148,14 +150,33 @@ impl Net {
         }
     }
 
-    /// Delivers messages, then fires timers in time order, until `done` or 60 s pass.
+    /// Hands `msg` to driver `to` as the network does: a proposal with its block's
+    /// transaction hashes (`network::validate` computes them when it checks the `tx_root`).
+    fn deliver_checked(&mut self, to: usize, msg: ConsensusMessage) {
+        let mut effects = Vec::new();
+        match msg {
+            ConsensusMessage::Proposal { proposal, block } => {
+                let tx_hashes = TxHashes::of(&block.txs).expect("a proposer's block is valid");
+                self.drivers[to].on_checked_proposal(
+                    proposal,
+                    block,
+                    tx_hashes,
+                    self.now,
+                    &mut effects,
+                );
+            }
+            vote => self.drivers[to].on_message(vote, self.now, &mut effects),
+        }
+        self.apply(to, effects);
+    }
+
+    /// Delivers messages (as the network does, [`Net::deliver_checked`]), then fires timers in
+    /// time order, until `done` or 60 s pass.
     fn run_until(&mut self, done: impl Fn(&Net) -> bool) {
         let deadline = self.now + 60_000;
         while !done(self) {
             if let Some((to, msg)) = self.queue.pop_front() {
-                let mut effects = Vec::new();
-                self.drivers[to].on_message(msg, self.now, &mut effects);
-                self.apply(to, effects);
+                self.deliver_checked(to, msg);
                 continue;
             }
             let Some((&key, &(node, timeout))) = self.timers.iter().next() else {
@@ -318,6 +339,51 @@ fn four_validators_commit_a_transfer_submitted_to_one() {
         assert!(s.tx(&tx.hash()).unwrap().is_some());
         assert!(s.certificate(1).unwrap().is_some());
     }
+}
+
+/// The prevote among `effects`: `Some(block)` for a block, `None` for nil.
+fn prevote_in(effects: &[Effect]) -> Option<Option<vellum_protocol::Hash>> {
+    effects.iter().find_map(|e| match e {
+        Effect::Broadcast(ConsensusMessage::Vote(v)) if v.vote.kind == VoteKind::Prevote => {
+            Some(v.vote.block)
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn a_checked_proposal_is_validated_with_the_hashes_it_came_with() {
+    let mut net = Net::new(4);
+    let tx = net.transfer(0, 250);
+    for i in 0..4 {
+        net.submit(i, tx.clone());
+    }
+    let (proposal, block) = net
+        .queue
+        .iter()
+        .find_map(|(_, m)| match m {
+            ConsensusMessage::Proposal { proposal, block } => Some((*proposal, block.clone())),
+            _ => None,
+        })
+        .expect("the proposer sent its proposal");
+    let receivers: Vec<usize> = (0..4)
+        .filter(|&i| net.keys[i].public() != proposal.proposal.proposer)
+        .collect();
+    let hash = proposal.proposal.block;
+    let prevote = |net: &mut Net, to: usize, tx_hashes: TxHashes| {
+        let mut effects = Vec::new();
+        let b = block.clone();
+        net.drivers[to].on_checked_proposal(proposal, b, tx_hashes, net.now, &mut effects);
+        prevote_in(&effects).expect("a prevote at once")
+    };
+    // Hashes that are not the block's (here: of no transaction) make the block invalid there:
+    // the driver uses the hashes it is given rather than hashing the transactions again.
+    assert_eq!(
+        prevote(&mut net, receivers[0], TxHashes::of(&[]).unwrap()),
+        None
+    );
+    let own = TxHashes::of(&block.txs).unwrap();
+    assert_eq!(prevote(&mut net, receivers[1], own), Some(hash));
 }
 
 #[test]
