@@ -54,4 +54,6 @@ bash scripts/bench_compare.sh "$CARGO_TARGET_DIR/release/vellum-node" \
 rm -rf -- "$compare_dir"
 
 step "simulator"
-cargo test --release -p vellum-consensus --test simulation -- --nocapture
+# --workspace, as above: the same feature set, so the test binary built there is reused
+# (with -p alone cargo resolves features for one package and rebuilds the crates under it).
+cargo test --release --workspace --test simulation -- --nocapture
