@@ -9,7 +9,7 @@
 #   scripts/bench.sh --smoke                   a few seconds at 200 tx/s (scripts/test.sh)
 #   scripts/bench.sh --help                    every flag, its default, the exit statuses
 #
-# Builds vellum-node and vellum-bench (only vellum-bench when --node-bin is given) in
+# Builds the workspace's binaries (scripts/lib/setup.sh, build_release_bins) in
 # ${CARGO_TARGET_DIR:-~/.cache/vellum-target}, then runs the bench from there; the table goes
 # to stdout and the JSON report to bench-report.json (--out FILE). The bench starts its own
 # network in a temporary directory and stops every node however it ends; should the bench
@@ -21,21 +21,13 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vellum-target}"
 BIN="$CARGO_TARGET_DIR/release"
 
-packages=(--package vellum-bench)
-node_bin_given=""
-for arg in "$@"; do
-    case "$arg" in --node-bin|--node-bin=*) node_bin_given=1 ;; esac
-done
-if [[ -z "$node_bin_given" ]]; then
-    packages+=(--package vellum-node)
-    # RocksDB's bindings need libclang to build.
-    source "$ROOT/scripts/lib/setup.sh"
-    ensure_apt_packages libclang-dev
-    if [[ ! -x "$BIN/vellum-node" ]]; then
-        echo "bench: the first build compiles RocksDB's C++: 15 minutes or more on two cores" >&2
-    fi
+source "$ROOT/scripts/lib/setup.sh"
+if [[ ! -x "$BIN/vellum-node" ]]; then
+    echo "bench: the first build compiles RocksDB's C++: 15 minutes or more on two cores" >&2
 fi
-(cd "$ROOT" && cargo build --release --quiet "${packages[@]}")
+# The workspace's binaries, as scripts/localnet.sh builds them (one build for both); with
+# --node-bin the node run is the one given, whatever this builds.
+build_release_bins "$ROOT"
 
 PID_FILE="$(mktemp -t vellum-bench-pids.XXXXXX)"
 # Stops any node the bench left running (it only can if it was SIGKILLed), by the ids it

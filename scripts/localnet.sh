@@ -51,18 +51,16 @@ DIR="$(cd "$DIR" && pwd)"
 
 # --- install and build --------------------------------------------------------------------
 source "$ROOT/scripts/lib/setup.sh"
-ensure_apt_packages python3 libclang-dev
+ensure_apt_packages python3
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vellum-target}"
 BIN="$CARGO_TARGET_DIR/release"
-PROGRAMS=(vellum-node vellum-genesis vellum-wallet)
-[[ -f "$ROOT/explorer/Cargo.toml" ]] && PROGRAMS+=(vellum-explorer)
-echo "building ${PROGRAMS[*]} (release)..."
+# The programs the network uses (bin/ links them); build_release_bins builds them and vellum-bench.
+PROGRAMS=(vellum-node vellum-genesis vellum-wallet vellum-explorer)
+echo "building ${PROGRAMS[*]} and vellum-bench (release)..."
 if [[ ! -x "$BIN/vellum-node" ]]; then
     echo "  (the first build compiles RocksDB's C++: 15 minutes or more on two cores)"
 fi
-packages=()
-for p in "${PROGRAMS[@]}"; do packages+=(--package "$p"); done
-(cd "$ROOT" && cargo build --release --quiet "${packages[@]}")
+build_release_bins "$ROOT"
 
 # --- the network --------------------------------------------------------------------------
 PIDS_DIR="$DIR/pids"

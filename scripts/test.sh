@@ -38,6 +38,12 @@ python3 scripts/check_protocol_vectors.py
 step "tests"
 cargo test --release --workspace -- --skip every_scenario_keeps
 
+# Right after the tests, with --workspace as there: cargo resolves features per set of
+# packages and builds into the same files, so this reuses that test build only until the
+# scripts below build the binaries with their own set.
+step "simulator"
+cargo test --release --workspace --test simulation -- --nocapture
+
 step "end to end: scripts/localnet.sh and vellum-wallet"
 bash scripts/e2e_wallet.sh
 
@@ -52,8 +58,3 @@ compare_dir="$(mktemp -d -t vellum-bench-compare.XXXXXX)"
 bash scripts/bench_compare.sh "$CARGO_TARGET_DIR/release/vellum-node" \
     "$CARGO_TARGET_DIR/release/vellum-node" --pairs 1 --dir "$compare_dir" -- --smoke
 rm -rf -- "$compare_dir"
-
-step "simulator"
-# --workspace, as above: the same feature set, so the test binary built there is reused
-# (with -p alone cargo resolves features for one package and rebuilds the crates under it).
-cargo test --release --workspace --test simulation -- --nocapture

@@ -22,3 +22,12 @@ ensure_apt_packages() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
+
+# Builds the workspace's binaries (node, genesis, wallet, explorer, bench) in release mode, in
+# the repository at $1. Every script builds this one set: cargo resolves features per set of
+# packages, so two scripts that each built their own few packages rebuilt the node for each
+# other (a fat-LTO link of 2-3 minutes here). RocksDB's bindings need libclang.
+build_release_bins() {
+    ensure_apt_packages libclang-dev
+    (cd "$1" && cargo build --release --quiet --workspace --bins)
+}
