@@ -405,20 +405,8 @@ impl EventLoop {
         if *topic == self.topics.consensus.hash() {
             let validators = self.config.validators.read().expect("validator set lock");
             let inner = wire::open(data).map_err(validate::Invalid::from)?;
-            Ok(Some(
-                match validate::consensus(inner, &self.config.chain_id, &validators)? {
-                    validate::Checked::Vote(vote) => NetworkEvent::Vote(vote),
-                    validate::Checked::Proposal {
-                        proposal,
-                        block,
-                        tx_hashes,
-                    } => NetworkEvent::Proposal {
-                        proposal,
-                        block,
-                        tx_hashes,
-                    },
-                },
-            ))
+            let checked = validate::consensus(inner, &self.config.chain_id, &validators)?;
+            Ok(Some(NetworkEvent::Consensus(checked)))
         } else if *topic == self.topics.txs.hash() {
             Ok(Some(NetworkEvent::Transactions(
                 validate::tx_batch(data)?.0,

@@ -30,13 +30,11 @@ use std::sync::{Arc, RwLock};
 
 use libp2p::{Multiaddr, PeerId, identity::Keypair};
 use tokio::sync::{mpsc, oneshot};
-use vellum_protocol::TxHashes;
 use vellum_protocol::block::Block;
 use vellum_protocol::certificate::CommitCertificate;
 use vellum_protocol::crypto::Hash;
 use vellum_protocol::transaction::SignedTransaction;
 use vellum_protocol::validator::ValidatorSet;
-use vellum_protocol::vote::{SignedProposal, SignedVote};
 
 pub use permission::AllowedPeers;
 pub use sync::BlockSource;
@@ -75,15 +73,9 @@ impl std::fmt::Debug for NetworkConfig {
 /// What the network tells the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetworkEvent {
-    /// A validated vote from a peer.
-    Vote(SignedVote),
-    /// A validated proposal from a peer, with its block's transaction hashes (their root is the
-    /// header's `tx_root`), so the node need not hash the transactions again.
-    Proposal {
-        proposal: SignedProposal,
-        block: Box<Block>,
-        tx_hashes: TxHashes,
-    },
+    /// A consensus message from a peer that passed `validate::consensus`; a proposal comes
+    /// with its block's transaction hashes, so the node need not hash them again.
+    Consensus(validate::Checked),
     /// A decoded batch of transactions from a peer; signatures not yet verified.
     Transactions(Vec<SignedTransaction>),
     PeerConnected(PeerId),

@@ -95,10 +95,7 @@ impl TestNode {
 
     async fn next_consensus(&mut self) -> ConsensusMessage {
         self.next(|e| match e {
-            NetworkEvent::Vote(v) => Some(ConsensusMessage::Vote(v)),
-            NetworkEvent::Proposal {
-                proposal, block, ..
-            } => Some(ConsensusMessage::Proposal { proposal, block }),
+            NetworkEvent::Consensus(checked) => Some(checked.into_message()),
             _ => None,
         })
         .await

@@ -16,6 +16,7 @@ use vellum_protocol::SignedTransaction;
 
 use super::admission::MAX_COALESCED;
 use crate::driver::{Driver, Effect};
+use crate::network::validate::Checked;
 use crate::network::{ConsensusMessage, NetworkEvent};
 
 /// Most network events handled in one turn (timers and commands wait no longer than this).
@@ -45,14 +46,14 @@ pub fn take_events(
         match event {
             NetworkEvent::Transactions(_) if catching_up => {}
             NetworkEvent::Transactions(batch) => txs.extend(batch),
-            NetworkEvent::Vote(vote) => {
+            NetworkEvent::Consensus(Checked::Vote(vote)) => {
                 driver.on_message(ConsensusMessage::Vote(vote), now_ms(), effects)
             }
-            NetworkEvent::Proposal {
+            NetworkEvent::Consensus(Checked::Proposal {
                 proposal,
                 block,
                 tx_hashes,
-            } => driver.on_checked_proposal(proposal, block, tx_hashes, now_ms(), effects),
+            }) => driver.on_checked_proposal(proposal, block, tx_hashes, now_ms(), effects),
             NetworkEvent::PeerConnected(peer) => {
                 tracing::info!(%peer, "peer connected");
                 // A peer may be ahead (this node was down): ask it for what follows.
