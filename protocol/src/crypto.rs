@@ -21,6 +21,24 @@ use sha2::{Digest, Sha256, Sha512};
 
 use crate::encoding::{Decode, DecodeError, Encode, Reader, Writer};
 
+mod decompress;
+mod field;
+#[cfg(target_arch = "x86_64")]
+mod field_x8;
+/// No vector field arithmetic on this architecture: every point goes to curve25519-dalek.
+#[cfg(not(target_arch = "x86_64"))]
+mod field_x8 {
+    use super::field::Fe;
+
+    pub(super) fn available() -> bool {
+        false
+    }
+
+    pub(super) fn pow_p58(_: &[Fe; 8]) -> Option<[Fe; 8]> {
+        None
+    }
+}
+
 /// What a signature is for; its tag is the first bytes signed, so a signature made for one
 /// purpose can never be replayed as another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +155,13 @@ impl PublicKey {
 pub struct Signature(pub [u8; 64]);
 hex_bytes_type!(Signature, 64, "signature");
 
+impl Signature {
+    /// The first half: the encoding of the point `R`.
+    fn r_bytes(&self) -> [u8; 32] {
+        self.0[..32].try_into().expect("32 bytes")
+    }
+}
+
 /// A signing key, made from a 32-byte seed (RFC 8032 secret key). Never printed.
 #[derive(Clone)]
 pub struct Keypair {
@@ -192,21 +217,51 @@ struct Prepared {
 /// (only `y = 1` and `y = p - 1` have `x = 0`). Checked on the bytes, which is far cheaper
 /// than compressing the point again.
 fn canonical_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
+    if !is_canonical_encoding(bytes) {
+        return None;
+    }
+    CompressedEdwardsY(*bytes).decompress()
+}
+
+/// Whether `bytes` is a canonical point encoding as far as the bytes tell: `y < p`, and no sign
+/// bit on `x = 0` (`y = ±1`). Whether it is a point at all, decompression says.
+fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
     let sign = bytes[31] & 0x80 != 0;
     let top = bytes[31] & 0x7f;
     let middle_all_ff = bytes[1..31].iter().all(|b| *b == 0xff);
     // y >= p = 2^255 - 19 means y is one of the 19 values from p to 2^255 - 1.
     if top == 0x7f && middle_all_ff && bytes[0] >= 0xed {
-        return None;
+        return false;
     }
     if sign {
         let y_is_one = bytes[0] == 1 && bytes[1..31].iter().all(|b| *b == 0) && top == 0;
         let y_is_minus_one = bytes[0] == 0xec && middle_all_ff && top == 0x7f;
         if y_is_one || y_is_minus_one {
-            return None;
+            return false;
         }
     }
-    CompressedEdwardsY(*bytes).decompress()
+    true
+}
+
+/// [`canonical_point`] of each encoding, the decompressions done together
+/// ([`decompress::decompress_all`]).
+fn canonical_points(encodings: &[[u8; 32]]) -> Vec<Option<EdwardsPoint>> {
+    let canonical: Vec<[u8; 32]> = encodings
+        .iter()
+        .filter(|e| is_canonical_encoding(e))
+        .copied()
+        .collect();
+    let mut points = decompress::decompress_all(&canonical).into_iter();
+    encodings
+        .iter()
+        .map(|e| {
+            if is_canonical_encoding(e) {
+                points.next().expect("one point per canonical encoding")
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// A public key checked once for the signature rule (a canonical point, not of small order)
@@ -238,9 +293,20 @@ fn prepare(
     body: &[u8],
     sig: &Signature,
 ) -> Result<Prepared, SignatureError> {
-    let r_bytes: [u8; 32] = sig.0[..32].try_into().expect("32 bytes");
+    prepare_with_r(key, domain, body, sig, canonical_point(&sig.r_bytes()))
+}
+
+/// [`prepare`] given `R` decompressed (`None` if it is no canonical point).
+fn prepare_with_r(
+    key: &CheckedKey,
+    domain: Domain,
+    body: &[u8],
+    sig: &Signature,
+    r: Option<EdwardsPoint>,
+) -> Result<Prepared, SignatureError> {
+    let r_bytes = sig.r_bytes();
     let s_bytes: [u8; 32] = sig.0[32..].try_into().expect("32 bytes");
-    let r = canonical_point(&r_bytes).ok_or(SignatureError::Malformed)?;
+    let r = r.ok_or(SignatureError::Malformed)?;
     let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes))
         .ok_or(SignatureError::Malformed)?;
     let mut h = Sha512::new();
@@ -355,11 +421,13 @@ pub fn verify_batch_checked(items: &[CheckedItem<'_>]) -> Vec<bool> {
     items.iter().map(single).collect()
 }
 
-/// Each item prepared, `None` for a malformed one.
+/// Each item prepared, `None` for a malformed one; the `R`s are decompressed together.
 fn prepare_all(items: &[CheckedItem<'_>]) -> Vec<Option<Prepared>> {
+    let rs: Vec<[u8; 32]> = items.iter().map(|i| i.signature.r_bytes()).collect();
     items
         .iter()
-        .map(|i| prepare(i.key, i.domain, i.body, i.signature).ok())
+        .zip(canonical_points(&rs))
+        .map(|(i, r)| prepare_with_r(i.key, i.domain, i.body, i.signature, r).ok())
         .collect()
 }
 
