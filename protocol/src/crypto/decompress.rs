@@ -1,16 +1,17 @@
 //! Many compressed Edwards points decompressed at once: the `R` of every signature in a batch.
 //!
-//! Decompressing `y` takes a square root, `x = ±sqrt((y² - 1) / (d·y² + 1))`, and the root is
-//! an exponentiation (about 250 squarings in a row) that curve25519-dalek computes one point at
-//! a time: half of a batch verification's time on this project's machine. Here the
-//! exponentiations of eight points run side by side in AVX-512 IFMA lanes
-//! ([`super::field_x8`]); the rest (about fifteen products per point) is [`Fe`] arithmetic.
+//! Decompressing `y` takes a square root, `x = ±sqrt(u / v)` with `u = y² - 1` and
+//! `v = d·y² + 1`, and the root is an exponentiation (about 250 squarings in a row) that
+//! curve25519-dalek computes one point at a time: about half of a batch verification's time on
+//! this project's machine. Here the exponentiations run side by side in AVX-512 IFMA lanes,
+//! 32 points at a time ([`super::field_x8`]); the rest (about six products per point) is
+//! [`Fe`] arithmetic.
 //!
-//! The answer is curve25519-dalek's, point for point ([`decompress_all`]'s tests):
-//! - every point this code builds is checked on the curve, `-x² + y² = 1 + d·x²·y²`, with the
-//!   sign its encoding asks for; the two roots `±x` are the only solutions for a `y`, so a
-//!   point that passes is the decompression;
-//! - anything else (no square root, `x = 0` with the sign bit set, an unusual `y`, a CPU
+//! The answer is curve25519-dalek's, point for point (this module's tests):
+//! - every root the vector code proposes is checked in the serial field, `v·x² = u`, which is
+//!   the curve's equation `-x² + y² = 1 + d·x²·y²` solved for `x²`; the two roots `±x` are the
+//!   only points with that `y`, and the encoding's sign bit picks one;
+//! - anything else (no square root, `x = 0` with the sign bit set, a `y` of p or more, a CPU
 //!   without IFMA) is left to `CompressedEdwardsY::decompress`.
 //!
 //! curve25519-dalek offers no way to build a point from its coordinates, so [`from_affine`]
@@ -115,21 +116,37 @@ fn from_affine(x: Fe, y: Fe) -> EdwardsPoint {
 
 /// Whether points built by [`from_affine`] are the points curve25519-dalek decompresses:
 /// equal to them, encoding to the same bytes, and giving the same sums and negations (which
-/// read `T`), for a spread of points.
+/// read `T`), for a spread of points, each built by this module (none left to the crate).
 fn layout_holds() -> bool {
-    (1..=16u64).all(|k| {
-        let point = ED25519_BASEPOINT_POINT * Scalar::from(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let encoding = point.compress().to_bytes();
-        let Some(ours) = decompress_fast(&[encoding; 8])[0] else {
-            return false;
-        };
-        ours == point
-            && ours.compress().to_bytes() == encoding
-            && (ours + ED25519_BASEPOINT_POINT).compress()
-                == (point + ED25519_BASEPOINT_POINT).compress()
-            && (-ours).compress() == (-point).compress()
-            && (ours + ours).compress() == (point + point).compress()
-    })
+    let points: Vec<EdwardsPoint> = (1..=16u64)
+        .map(|k| ED25519_BASEPOINT_POINT * Scalar::from(k.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        .collect();
+    let encodings: Vec<[u8; 32]> = points.iter().map(|p| p.compress().to_bytes()).collect();
+    let Some(ys) = encodings
+        .iter()
+        .map(canonical_y)
+        .collect::<Option<Vec<Fe>>>()
+    else {
+        return false;
+    };
+    let Some(roots) = field_x8::candidate_roots(&ys) else {
+        return false;
+    };
+    let b = ED25519_BASEPOINT_POINT;
+    points
+        .iter()
+        .zip(&encodings)
+        .zip(ys.into_iter().zip(roots))
+        .all(|((want, e), (y, r))| {
+            let Some(ours) = point(y, r, e[31] & 0x80 != 0) else {
+                return false;
+            };
+            ours == *want
+                && ours.compress().to_bytes() == *e
+                && (ours + b).compress() == (want + b).compress()
+                && (-ours).compress() == (-want).compress()
+                && (ours + ours).compress() == (want + want).compress()
+        })
 }
 
 #[cfg(test)]
