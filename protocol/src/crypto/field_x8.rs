@@ -6,8 +6,9 @@
 //! 52 bits of two lanes and add the low or the high 52 bits of the 104-bit product to a 64-bit
 //! accumulator, so every input limb must be below 2^52 (the bound [`Fe`] keeps), and the
 //! result is carried back below it. The CPU is asked at run time; without IFMA the caller uses
-//! curve25519-dalek's own decompression. The only `unsafe` is the call into code compiled for
-//! those instructions, made after the CPU said it has them.
+//! curve25519-dalek's own decompression. The `unsafe` is the call into code compiled for
+//! those instructions, made after the CPU said it has them, and the conversions between
+//! `[u64; 8]` and a vector (the same 64 plain bytes).
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
