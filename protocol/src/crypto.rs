@@ -398,6 +398,14 @@ pub fn verify_batch(items: &[SignedItem<'_>]) -> Vec<bool> {
     answers
 }
 
+/// Whether batches decompress their signatures' `R` points together in AVX-512 IFMA lanes
+/// (`decompress`): true on a CPU with those instructions once the layout check has passed;
+/// otherwise curve25519-dalek decompresses each point alone, with the same answers and about
+/// four times the CPU per point (docs/PERFORMANCE.md). Decided on the first call and kept.
+pub fn batch_decompression_in_use() -> bool {
+    decompress::fast_path_works()
+}
+
 /// [`verify_batch`] for items whose keys are checked.
 ///
 /// The batch equation is the sum of the items' cofactored equations, each weighted by a 128-bit

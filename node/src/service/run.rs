@@ -201,6 +201,14 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     )
     .await?;
     tracing::info!(rpc = %rpc.local_addr(), metrics = %metrics_addr, peer_id = %net.local_peer_id(), "node started");
+    if vellum_protocol::crypto::batch_decompression_in_use() {
+        tracing::info!("signature batches decompress their points together (AVX-512 IFMA)");
+    } else {
+        tracing::info!(
+            "signature batches decompress their points one at a time: this CPU lacks AVX-512 \
+             IFMA, so each signature costs more CPU than on the machine of docs/PERFORMANCE.md"
+        );
+    }
 
     let announcer = Arc::clone(&shared);
     let writer = BlockWriter::spawn(

@@ -47,7 +47,7 @@ fn dalek(encoding: &[u8; 32]) -> Option<EdwardsPoint> {
 }
 
 /// Whether the CPU has IFMA and the layout check passed (decided once per process).
-fn fast_path_works() -> bool {
+pub(super) fn fast_path_works() -> bool {
     static WORKS: OnceLock<bool> = OnceLock::new();
     *WORKS.get_or_init(|| field_x8::available() && layout_holds())
 }
