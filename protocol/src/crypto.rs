@@ -25,7 +25,8 @@ mod decompress;
 mod field;
 #[cfg(target_arch = "x86_64")]
 mod field_x8;
-/// No vector field arithmetic on this architecture: every point goes to curve25519-dalek.
+/// No vector field arithmetic on this architecture: `field_x8`'s two entry points, saying so,
+/// and every point goes to curve25519-dalek.
 #[cfg(not(target_arch = "x86_64"))]
 mod field_x8 {
     use super::field::Fe;
@@ -34,7 +35,7 @@ mod field_x8 {
         false
     }
 
-    pub(super) fn pow_p58(_: &[Fe; 8]) -> Option<[Fe; 8]> {
+    pub(super) fn candidate_roots(_: &[Fe]) -> Option<Vec<Fe>> {
         None
     }
 }
@@ -213,9 +214,7 @@ struct Prepared {
     k: Scalar,
 }
 
-/// A canonical encoding of a curve point: `y < p`, and no sign bit on a point whose `x` is zero
-/// (only `y = 1` and `y = p - 1` have `x = 0`). Checked on the bytes, which is far cheaper
-/// than compressing the point again.
+/// The point `bytes` encode, if the encoding is canonical ([`is_canonical_encoding`]).
 fn canonical_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
     if !is_canonical_encoding(bytes) {
         return None;
@@ -223,8 +222,10 @@ fn canonical_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
     CompressedEdwardsY(*bytes).decompress()
 }
 
-/// Whether `bytes` is a canonical point encoding as far as the bytes tell: `y < p`, and no sign
-/// bit on `x = 0` (`y = ±1`). Whether it is a point at all, decompression says.
+/// Whether `bytes` is a canonical encoding of a curve point as far as the bytes tell: `y < p`,
+/// and no sign bit on a point whose `x` is zero (only `y = 1` and `y = p - 1` have `x = 0`).
+/// Checked on the bytes, which is far cheaper than compressing the point again; whether it is
+/// a point at all, decompression says.
 fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
     let sign = bytes[31] & 0x80 != 0;
     let top = bytes[31] & 0x7f;
@@ -246,20 +247,19 @@ fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
 /// [`canonical_point`] of each encoding, the decompressions done together
 /// ([`decompress::decompress_all`]).
 fn canonical_points(encodings: &[[u8; 32]]) -> Vec<Option<EdwardsPoint>> {
-    let canonical: Vec<[u8; 32]> = encodings
+    let canonical: Vec<bool> = encodings.iter().map(is_canonical_encoding).collect();
+    let kept: Vec<[u8; 32]> = encodings
         .iter()
-        .filter(|e| is_canonical_encoding(e))
-        .copied()
+        .zip(&canonical)
+        .filter_map(|(e, canonical)| canonical.then_some(*e))
         .collect();
-    let mut points = decompress::decompress_all(&canonical).into_iter();
-    encodings
-        .iter()
-        .map(|e| {
-            if is_canonical_encoding(e) {
-                points.next().expect("one point per canonical encoding")
-            } else {
-                None
-            }
+    let mut points = decompress::decompress_all(&kept).into_iter();
+    canonical
+        .into_iter()
+        .map(|canonical| {
+            canonical
+                .then(|| points.next().expect("one point per canonical encoding"))
+                .flatten()
         })
         .collect()
 }
