@@ -3,6 +3,7 @@
 pub(crate) mod admission;
 mod announce;
 pub mod backend;
+mod effects;
 pub(crate) mod intake;
 pub mod run;
 pub mod shared;

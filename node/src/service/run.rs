@@ -7,21 +7,20 @@
 //! blocks are stored and announced to RPC subscribers by the driver's block writer, on its own
 //! thread, once durable.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use tokio::sync::{broadcast, mpsc};
-use vellum_consensus::{CoreConfig, Timeout, TimeoutConfig};
+use vellum_consensus::{CoreConfig, TimeoutConfig};
 
 use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
 
 use super::admission;
 use super::announce;
 use super::backend::NodeBackend;
+use super::effects::Host;
 use super::intake;
 use super::shared::{Evicted, Shared};
 use crate::driver::{BlockWriter, Driver, DriverConfig, Effect};
@@ -32,8 +31,6 @@ use crate::network::{BlockSource, Network, NetworkConfig, NetworkHandle};
 use crate::rpc::server::{RpcLimits, start_rpc};
 use crate::store::{ChainIdentity, Store};
 
-/// Most blocks asked of a peer in one sync request.
-const SYNC_BATCH: u32 = 64;
 /// A sync answer of at least this many blocks has the next request sent before it is applied
 /// (at the tip an answer holds one or two blocks; more mean the node is catching up).
 const PREFETCH_AFTER: usize = 4;
@@ -217,15 +214,17 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         Box::new(move |block| announce::committed(&announcer, block)),
     );
     let mut driver = driver.with_writer(writer);
-    let mut timers: BinaryHeap<Reverse<(u64, u64, TimerKey)>> = BinaryHeap::new();
-    let mut seq = 0u64;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let (sync_tx, mut sync_rx) = mpsc::channel::<Vec<(Block, CommitCertificate)>>(4);
-    let mut syncing = false;
+    let mut host = Host::new(
+        net.clone(),
+        shared.clone(),
+        metrics.clone(),
+        validators,
+        sync_tx,
+    );
     // Whether the last sync answer said this node is far behind (see `PREFETCH_AFTER`).
     let mut catching_up = false;
-    // The heartbeat's next deadline, when the driver asked to be woken.
-    let mut wake_at: Option<u64> = None;
     // When this node last asked its peers for blocks because it had committed nothing.
     let mut last_idle_sync_ms = 0u64;
     // Whether the mempool was full after the last turn (what `shared.full` says).
@@ -235,14 +234,10 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     tokio::pin!(shutdown);
     loop {
         let mut effects = Vec::new();
-        let next_timer = [
-            timers.peek().map(|Reverse((at, _, _))| *at),
-            wake_at,
-            gathered.deadline_ms(),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let next_timer = [host.next_timeout_ms(), host.wake_at, gathered.deadline_ms()]
+            .into_iter()
+            .flatten()
+            .min();
         let wait = next_timer.map_or(Duration::from_secs(3600), |at| {
             Duration::from_millis(at.saturating_sub(now_ms()))
         });
@@ -254,7 +249,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
             Some(event) = net_events.recv() => first_event = Some(event),
             Some(command) = command_rx.recv() => first_command = Some(command),
             Some(blocks) = sync_rx.recv() => {
-                syncing = false;
+                host.syncing = false;
                 // Several blocks at once: this node is far behind. Ask for the next ones now,
                 // so they travel while these are verified and applied; until it is level, the
                 // transactions peers gossip are left to them (they are for a chain this node
@@ -263,24 +258,12 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 if catching_up
                     && let Some((last, _)) = blocks.last()
                 {
-                    syncing = true;
-                    spawn_sync(net.clone(), last.height() + 1, sync_tx.clone());
+                    host.prefetch(last.height() + 1);
                 }
                 driver.on_synced(blocks, now_ms(), &mut effects);
             }
             _ = tokio::time::sleep(wait), if next_timer.is_some() => {
-                let now = now_ms();
-                while let Some(Reverse((at, _, key))) = timers.peek().copied() {
-                    if at > now {
-                        break;
-                    }
-                    timers.pop();
-                    driver.on_timeout(key.timeout(), now, &mut effects);
-                }
-                if wake_at.is_some_and(|at| at <= now) {
-                    wake_at = None;
-                    driver.on_heartbeat(now, &mut effects);
-                }
+                host.fire_due(&mut driver, now_ms(), &mut effects);
             }
             _ = tick.tick() => {
                 let now = now_ms();
@@ -294,18 +277,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                     last_idle_sync_ms = now;
                     effects.push(Effect::Sync { from_height: driver.state().height() + 1 });
                 }
-                metrics.round.store(u64::from(driver.round()), Ordering::Relaxed);
-                metrics.mempool_txs.store(driver.mempool().len() as u64, Ordering::Relaxed);
-                metrics.mempool_bytes.store(driver.mempool().bytes() as u64, Ordering::Relaxed);
-                let cache = driver.mempool().signature_cache().stats();
-                metrics.signatures_verified.store(cache.checked, Ordering::Relaxed);
-                metrics.signature_cache_hits.store(cache.hits, Ordering::Relaxed);
-                metrics.signature_batches.store(cache.batches, Ordering::Relaxed);
-                let stats = net.stats();
-                metrics.peers.store(stats.connected.load(Ordering::Relaxed) as u64, Ordering::Relaxed);
-                metrics.refused_peers.store(stats.refused_peers.load(Ordering::Relaxed), Ordering::Relaxed);
-                metrics.gossip_forwarding.store(u64::from(stats.forwarding.load(Ordering::Relaxed)), Ordering::Relaxed);
-                metrics.sync_lag.store(shared.sync_lag.load(Ordering::Relaxed), Ordering::Relaxed);
+                publish_gauges(&metrics, &driver, &net, &shared);
             }
         }
         if first_event.is_some() || first_command.is_some() {
@@ -327,48 +299,14 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 now_ms(),
             );
         }
+        // The consensus messages of the turn leave before any admission.
+        host.carry_out(effects, &driver).await;
         let now = now_ms();
         if gathered.is_due(now, admission::under_load(&driver)) {
+            let mut effects = Vec::new();
             let taken = std::mem::take(&mut gathered);
             admission::admit(taken, &mut driver, &shared, &net, now, &mut effects).await;
-        }
-        for effect in effects {
-            match effect {
-                Effect::Broadcast(msg) => {
-                    if let Err(e) = net.broadcast_consensus(msg).await {
-                        tracing::warn!(error = %e, "cannot gossip a consensus message");
-                    }
-                }
-                Effect::WakeAt { at_ms } => wake_at = Some(at_ms),
-                Effect::ScheduleTimeout { timeout, at_ms } => {
-                    seq += 1;
-                    timers.push(Reverse((at_ms, seq, TimerKey::from(timeout))));
-                }
-                Effect::Committed(c) => {
-                    let height = c.block.height();
-                    *validators.write().expect("not poisoned") =
-                        driver.state().validators().clone();
-                    metrics.height.store(height, Ordering::Relaxed);
-                    metrics.observe_commit(c.latency_ms, c.block.txs.len() as u64);
-                    shared.sync_lag.store(0, Ordering::Relaxed);
-                    tracing::info!(
-                        height,
-                        txs = c.block.txs.len(),
-                        latency_ms = c.latency_ms,
-                        "committed"
-                    );
-                }
-                Effect::Evicted(list) => announce::evicted(&shared, &list),
-                Effect::Sync { from_height } => {
-                    if !syncing {
-                        syncing = true;
-                        spawn_sync(net.clone(), from_height, sync_tx.clone());
-                    }
-                }
-                Effect::Evidence(e) => {
-                    tracing::warn!(offender = %e.offender(), "equivocation evidence")
-                }
-            }
+            host.carry_out(effects, &driver).await;
         }
         // While the pool is full, each turn publishes its refusal again: its retry time
         // follows the pool and the commit rate.
@@ -384,61 +322,44 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     Ok(())
 }
 
+/// The gauges the tick refreshes: the round, the pool, the signature cache and the peers.
+fn publish_gauges(metrics: &Metrics, driver: &Driver, net: &NetworkHandle, shared: &Shared) {
+    metrics
+        .round
+        .store(u64::from(driver.round()), Ordering::Relaxed);
+    metrics
+        .mempool_txs
+        .store(driver.mempool().len() as u64, Ordering::Relaxed);
+    metrics
+        .mempool_bytes
+        .store(driver.mempool().bytes() as u64, Ordering::Relaxed);
+    let cache = driver.mempool().signature_cache().stats();
+    metrics
+        .signatures_verified
+        .store(cache.checked, Ordering::Relaxed);
+    metrics
+        .signature_cache_hits
+        .store(cache.hits, Ordering::Relaxed);
+    metrics
+        .signature_batches
+        .store(cache.batches, Ordering::Relaxed);
+    let stats = net.stats();
+    metrics.peers.store(
+        stats.connected.load(Ordering::Relaxed) as u64,
+        Ordering::Relaxed,
+    );
+    metrics.refused_peers.store(
+        stats.refused_peers.load(Ordering::Relaxed),
+        Ordering::Relaxed,
+    );
+    metrics.gossip_forwarding.store(
+        u64::from(stats.forwarding.load(Ordering::Relaxed)),
+        Ordering::Relaxed,
+    );
+    metrics
+        .sync_lag
+        .store(shared.sync_lag.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
 /// How long without a commit before a node asks its peers for newer blocks, and how often.
 const IDLE_SYNC_MS: u64 = 1_000;
-
-/// Fetches blocks from the first peer that has them and hands them to the node task (an empty
-/// list when none has any).
-fn spawn_sync(
-    net: NetworkHandle,
-    from_height: u64,
-    results: mpsc::Sender<Vec<(Block, CommitCertificate)>>,
-) {
-    tokio::spawn(async move {
-        let peers = net.peers().await.unwrap_or_default();
-        for peer in peers {
-            match net.request_blocks(peer, from_height, SYNC_BATCH).await {
-                Ok(blocks) if !blocks.is_empty() => {
-                    let _ = results.send(blocks).await;
-                    return;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::debug!(%peer, error = %e, "sync request failed"),
-            }
-        }
-        let _ = results.send(Vec::new()).await;
-    });
-}
-
-/// A timeout in the timer heap (ordered by time, then by insertion).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct TimerKey {
-    height: u64,
-    round: u32,
-    step: u8,
-}
-
-impl From<Timeout> for TimerKey {
-    fn from(t: Timeout) -> Self {
-        TimerKey {
-            height: t.height,
-            round: t.round,
-            step: t.step as u8,
-        }
-    }
-}
-
-impl TimerKey {
-    fn timeout(self) -> Timeout {
-        let step = match self.step {
-            0 => vellum_consensus::Step::Propose,
-            1 => vellum_consensus::Step::Prevote,
-            _ => vellum_consensus::Step::Precommit,
-        };
-        Timeout {
-            height: self.height,
-            round: self.round,
-            step,
-        }
-    }
-}
