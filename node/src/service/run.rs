@@ -299,15 +299,12 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 now_ms(),
             );
         }
-        // The consensus messages of the turn leave before any admission.
-        host.carry_out(effects, &driver).await;
         let now = now_ms();
         if gathered.is_due(now, admission::under_load(&driver)) {
-            let mut effects = Vec::new();
             let taken = std::mem::take(&mut gathered);
             admission::admit(taken, &mut driver, &shared, &net, now, &mut effects).await;
-            host.carry_out(effects, &driver).await;
         }
+        host.carry_out(effects, &driver).await;
         // While the pool is full, each turn publishes its refusal again: its retry time
         // follows the pool and the commit rate.
         let full = driver.mempool().is_full();
