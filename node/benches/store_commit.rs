@@ -17,11 +17,11 @@
 
 use std::time::Instant;
 
-use vellum_node::store::{BlockCommit, ChainIdentity, RocksStore, Store};
-use vellum_protocol::genesis::{ConsensusParams, GenesisAccount, GenesisValidator};
+use vellum_node::store::suite::chain::{TestChain, address};
+use vellum_node::store::{BlockCommit, RocksStore, Store};
 use vellum_protocol::{
-    Address, Amount, Block, BlockContext, CommitCertificate, Genesis, Hash, Keypair, LedgerState,
-    Operation, Receipt, Signature, SignatureCheck, SignedTransaction, Transaction, Vote, VoteKind,
+    Address, Amount, Block, BlockContext, CommitCertificate, Keypair, LedgerState, Operation,
+    Receipt, Signature, SignatureCheck, SignedTransaction, Transaction, Vote, VoteKind,
     build_block,
 };
 
@@ -31,7 +31,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const CHAIN: &str = "store-bench";
 const ACCOUNTS: usize = 4_000;
 const BLOCK_TXS: usize = 2_000;
-/// Enough blocks for the `txs`, `history` and `blocks` memtables to fill and flush.
+/// Enough blocks for the `txs`, `history` and `blocks` memtables to fill, flush and compact.
 const BLOCKS: usize = 500;
 const RUNS: usize = 3;
 
@@ -53,46 +53,10 @@ struct Committed {
     changed: Vec<(Address, vellum_protocol::Account)>,
 }
 
-fn key(tag: u8, i: usize) -> Keypair {
-    let mut seed = [tag; 32];
-    seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
-    Keypair::from_seed(&seed)
-}
-
-fn genesis(validators: &[Keypair], users: &[Keypair]) -> Genesis {
-    Genesis {
-        chain_id: CHAIN.into(),
-        genesis_time_ms: 1_000,
-        decimals: 2,
-        validators: validators
-            .iter()
-            .enumerate()
-            .map(|(i, k)| GenesisValidator {
-                name: format!("v{i}"),
-                key: k.public(),
-                power: 1,
-                node_id: None,
-                p2p_address: None,
-            })
-            .collect(),
-        issuers: vec![Address::from_public_key(&validators[0].public())],
-        admins: vec![Address::from_public_key(&validators[0].public())],
-        accounts: users
-            .iter()
-            .map(|k| GenesisAccount {
-                address: Address::from_public_key(&k.public()),
-                balance: Amount(1_000_000_000),
-            })
-            .collect(),
-        consensus: ConsensusParams::default(),
-    }
-}
-
 /// `BLOCKS` full blocks of transfers: block `b` has accounts `2000 b .. 2000 b + 1999` (mod
 /// 4,000) each send to the next account, as the bench's load does.
-fn chain(validators: &[Keypair], users: &[Keypair]) -> (LedgerState, Vec<Committed>) {
-    let genesis_state = LedgerState::from_genesis(&genesis(validators, users)).unwrap();
-    let mut state = genesis_state.clone();
+fn chain(validators: &[Keypair], users: &[Keypair], genesis: &LedgerState) -> Vec<Committed> {
+    let mut state = genesis.clone();
     let mut last_commit = None;
     let mut blocks = Vec::with_capacity(BLOCKS);
     for b in 0..BLOCKS {
@@ -109,7 +73,7 @@ fn chain(validators: &[Keypair], users: &[Keypair]) -> (LedgerState, Vec<Committ
                         nonce: (b * BLOCK_TXS / ACCOUNTS) as u64,
                         expiry_ms: u64::MAX,
                         op: Operation::Transfer {
-                            to: Address::from_public_key(&users[to].public()),
+                            to: address(&users[to]),
                             amount: Amount(1),
                             memo: String::new(),
                         },
@@ -151,7 +115,7 @@ fn chain(validators: &[Keypair], users: &[Keypair]) -> (LedgerState, Vec<Committ
             changed,
         });
     }
-    (genesis_state, blocks)
+    blocks
 }
 
 /// This process's CPU time (user and system, every thread) in milliseconds.
@@ -169,13 +133,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let validators: Vec<Keypair> = (0..4).map(|i| key(1, i)).collect();
-    let users: Vec<Keypair> = (0..ACCOUNTS).map(|i| key(2, i)).collect();
-    let (genesis_state, blocks) = chain(&validators, &users);
-    let identity = ChainIdentity {
-        chain_id: CHAIN.into(),
-        genesis_hash: Hash::ZERO,
-    };
+    let test_chain = TestChain::new(CHAIN, ACCOUNTS as u16);
+    let blocks = chain(&test_chain.validators, &test_chain.users, &test_chain.state);
     println!(
         "{BLOCKS} blocks of {BLOCK_TXS} transfers among {ACCOUNTS} accounts, {RUNS} fresh stores"
     );
@@ -183,7 +142,9 @@ fn main() {
     for run in 1..=RUNS {
         let dir = tempfile::tempdir().unwrap();
         let store = RocksStore::open(dir.path()).unwrap();
-        store.init_genesis(&identity, &genesis_state).unwrap();
+        store
+            .init_genesis(&test_chain.identity, &test_chain.state)
+            .unwrap();
         let (cpu0, start) = (process_cpu_ms(), Instant::now());
         for c in &blocks {
             let commit = BlockCommit::new(&c.block, &c.receipts, &c.certificate, &c.state)
