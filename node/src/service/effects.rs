@@ -26,13 +26,13 @@ use crate::network::NetworkHandle;
 /// What the node task keeps between turns to carry out effects: its timers, the heartbeat's
 /// deadline and whether a sync request is under way, with the handles effects reach.
 pub struct Host {
-    pub net: NetworkHandle,
-    pub shared: Arc<Shared>,
-    pub metrics: Arc<Metrics>,
+    net: NetworkHandle,
+    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
     /// The validator set the network checks gossip against.
-    pub validators: Arc<RwLock<ValidatorSet>>,
+    validators: Arc<RwLock<ValidatorSet>>,
     /// Where a sync request's blocks go.
-    pub sync_results: mpsc::Sender<Vec<(Block, CommitCertificate)>>,
+    sync_results: mpsc::Sender<Vec<(Block, CommitCertificate)>>,
     /// Timeouts by time, then by insertion.
     timers: BinaryHeap<Reverse<(u64, u64, TimerKey)>>,
     seq: u64,
