@@ -17,12 +17,11 @@
 
 use std::time::Instant;
 
-use vellum_node::store::suite::chain::{TestChain, address};
-use vellum_node::store::{BlockCommit, RocksStore, Store};
+use vellum_node::store::suite::chain::{Committed, TestChain, address};
+use vellum_node::store::{RocksStore, Store};
 use vellum_protocol::{
-    Address, Amount, Block, BlockContext, CommitCertificate, Keypair, LedgerState, Operation,
-    Receipt, Signature, SignatureCheck, SignedTransaction, Transaction, Vote, VoteKind,
-    build_block,
+    Account, Address, Amount, BlockContext, Operation, Signature, SignatureCheck,
+    SignedTransaction, Transaction, build_block,
 };
 
 #[global_allocator]
@@ -44,19 +43,12 @@ impl SignatureCheck for Unchecked {
     }
 }
 
-/// A block as the block writer receives it.
-struct Committed {
-    block: Block,
-    receipts: Vec<Receipt>,
-    certificate: CommitCertificate,
-    state: LedgerState,
-    changed: Vec<(Address, vellum_protocol::Account)>,
-}
-
 /// `BLOCKS` full blocks of transfers: block `b` has accounts `2000 b .. 2000 b + 1999` (mod
-/// 4,000) each send to the next account, as the bench's load does.
-fn chain(validators: &[Keypair], users: &[Keypair], genesis: &LedgerState) -> Vec<Committed> {
-    let mut state = genesis.clone();
+/// 4,000) each send to the next account, as the bench's load does; each with the accounts it
+/// changed, as the block writer receives it.
+fn chain(test_chain: &TestChain) -> Vec<(Committed, Vec<(Address, Account)>)> {
+    let (validators, users) = (&test_chain.validators, &test_chain.users);
+    let mut state = test_chain.state.clone();
     let mut last_commit = None;
     let mut blocks = Vec::with_capacity(BLOCKS);
     for b in 0..BLOCKS {
@@ -89,31 +81,18 @@ fn chain(validators: &[Keypair], users: &[Keypair], genesis: &LedgerState) -> Ve
         };
         let (block, after, receipts) = build_block(&state, txs, ctx, BLOCK_TXS, &Unchecked);
         assert_eq!(block.txs.len(), BLOCK_TXS, "every transfer is valid");
-        let votes: Vec<_> = validators
-            .iter()
-            .map(|v| {
-                Vote {
-                    kind: VoteKind::Precommit,
-                    height: block.height(),
-                    round: 0,
-                    block: Some(block.hash()),
-                    validator: v.public(),
-                }
-                .sign(CHAIN, v)
-            })
-            .collect();
-        let certificate =
-            CommitCertificate::from_precommits(block.height(), 0, block.hash(), &votes);
+        let voters = after.last_validators().expect("a block was applied");
+        let certificate = test_chain.certify(&block, voters);
         let changed = after.changed_accounts(&state);
         last_commit = Some(certificate.clone());
         state = after.clone();
-        blocks.push(Committed {
+        let committed = Committed {
             block,
             receipts,
             certificate,
             state: after,
-            changed,
-        });
+        };
+        blocks.push((committed, changed));
     }
     blocks
 }
@@ -134,7 +113,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let test_chain = TestChain::new(CHAIN, ACCOUNTS as u16);
-    let blocks = chain(&test_chain.validators, &test_chain.users, &test_chain.state);
+    let blocks = chain(&test_chain);
     println!(
         "{BLOCKS} blocks of {BLOCK_TXS} transfers among {ACCOUNTS} accounts, {RUNS} fresh stores"
     );
@@ -146,10 +125,10 @@ fn main() {
             .init_genesis(&test_chain.identity, &test_chain.state)
             .unwrap();
         let (cpu0, start) = (process_cpu_ms(), Instant::now());
-        for c in &blocks {
-            let commit = BlockCommit::new(&c.block, &c.receipts, &c.certificate, &c.state)
-                .with_changed(&c.changed);
-            store.commit_block(&commit).unwrap();
+        for (committed, changed) in &blocks {
+            store
+                .commit_block(&committed.commit().with_changed(changed))
+                .unwrap();
         }
         let wall = start.elapsed().as_secs_f64() * 1e6 / BLOCKS as f64;
         let cpu = (process_cpu_ms() - cpu0) * 1e3 / BLOCKS as f64;

@@ -24,7 +24,8 @@ use crate::metrics::Metrics;
 use crate::network::NetworkHandle;
 
 /// What the node task keeps between turns to carry out effects: its timers, the heartbeat's
-/// deadline and whether a sync request is under way, with the handles effects reach.
+/// deadline and whether a sync request is under way, with the handles effects reach. The node
+/// task reads the heartbeat's deadline (`wake_at`) when it chooses how long to sleep.
 pub struct Host {
     net: NetworkHandle,
     shared: Arc<Shared>,
@@ -39,7 +40,7 @@ pub struct Host {
     /// The heartbeat's next deadline, when the driver asked to be woken.
     pub wake_at: Option<u64>,
     /// A sync request is under way (one at a time).
-    pub syncing: bool,
+    syncing: bool,
 }
 
 impl Host {
@@ -128,6 +129,11 @@ impl Host {
             self.syncing = true;
             spawn_sync(self.net.clone(), from_height, self.sync_results.clone());
         }
+    }
+
+    /// The sync request under way has been answered.
+    pub fn sync_answered(&mut self) {
+        self.syncing = false;
     }
 
     /// Asks for blocks from `from_height` now, even while a request is under way (the next

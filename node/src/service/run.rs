@@ -249,7 +249,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
             Some(event) = net_events.recv() => first_event = Some(event),
             Some(command) = command_rx.recv() => first_command = Some(command),
             Some(blocks) = sync_rx.recv() => {
-                host.syncing = false;
+                host.sync_answered();
                 // Several blocks at once: this node is far behind. Ask for the next ones now,
                 // so they travel while these are verified and applied; until it is level, the
                 // transactions peers gossip are left to them (they are for a chain this node

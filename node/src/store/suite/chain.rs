@@ -8,7 +8,7 @@ use vellum_protocol::{
     Address, Amount, BlockContext, CommitCertificate, Genesis, Keypair, LedgerState, Operation,
     Receipt, SignedTransaction, Transaction, VerifyAll, Vote, VoteKind, apply_block, build_block,
 };
-use vellum_protocol::{Block, PublicKey};
+use vellum_protocol::{Block, PublicKey, ValidatorSet};
 
 use crate::store::{BlockCommit, ChainIdentity};
 
@@ -141,6 +141,26 @@ impl TestChain {
         found.expect("every validator of the test chain is known")
     }
 
+    /// The certificate of `block` signed at round 0 by every validator of `voters` (each one a
+    /// validator of this chain).
+    pub fn certify(&self, block: &Block, voters: &ValidatorSet) -> CommitCertificate {
+        let votes: Vec<_> = voters
+            .validators()
+            .iter()
+            .map(|v| {
+                let vote = Vote {
+                    kind: VoteKind::Precommit,
+                    height: block.height(),
+                    round: 0,
+                    block: Some(block.hash()),
+                    validator: v.key,
+                };
+                vote.sign(&self.genesis.chain_id, self.signer(&v.key))
+            })
+            .collect();
+        CommitCertificate::from_precommits(block.height(), 0, block.hash(), &votes)
+    }
+
     /// Builds the next block of `txs`, checks it with `apply_block`, certifies it with every
     /// validator, and makes it the tip.
     pub fn next_block(&mut self, txs: Vec<SignedTransaction>) -> Committed {
@@ -158,23 +178,10 @@ impl TestChain {
         );
         let (state, applied) = apply_block(&self.state, &block, &VerifyAll).expect("valid block");
         assert_eq!(applied, receipts);
-        let voters = state.last_validators().expect("a block was applied");
-        let votes: Vec<_> = voters
-            .validators()
-            .iter()
-            .map(|v| {
-                let vote = Vote {
-                    kind: VoteKind::Precommit,
-                    height: block.height(),
-                    round: 0,
-                    block: Some(block.hash()),
-                    validator: v.key,
-                };
-                vote.sign(&self.genesis.chain_id, self.signer(&v.key))
-            })
-            .collect();
-        let certificate =
-            CommitCertificate::from_precommits(block.height(), 0, block.hash(), &votes);
+        let certificate = self.certify(
+            &block,
+            state.last_validators().expect("a block was applied"),
+        );
         self.state = state.clone();
         self.last_commit = Some(certificate.clone());
         Committed {
