@@ -12,6 +12,7 @@
 //! forgotten when full): an account signs many transactions, and decompressing its key was a
 //! third of the point decompressions a verification does.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -94,6 +95,35 @@ impl SignatureCache {
     /// the transaction's [`SignedTransaction::hash`]. Unknown transactions are verified in one
     /// [`crypto::verify_batch_checked`] call, outside the lock, and the good ones are remembered.
     pub fn verify_hashed(&self, items: &[(Hash, &SignedTransaction)]) -> Vec<bool> {
+        self.verify_indexed(items, |i| Cow::Owned(items[i].1.signing_body()))
+    }
+
+    /// [`Self::verify_hashed`] for transactions whose signed encoding the caller has already:
+    /// `encoded[i]` must be `items[i]`'s, the bytes its hash is of. The signing body is that
+    /// encoding without the signature at its end, so it is not encoded again.
+    pub fn verify_encoded(
+        &self,
+        items: &[(Hash, &SignedTransaction)],
+        encoded: &[&[u8]],
+    ) -> Vec<bool> {
+        self.verify_indexed(items, |i| {
+            let tx = items[i].1;
+            let bytes = encoded.get(i).copied().unwrap_or_default();
+            let (body, signature) = bytes.split_at(bytes.len().saturating_sub(64));
+            if signature == tx.signature.0 {
+                Cow::Borrowed(body)
+            } else {
+                Cow::Owned(tx.signing_body())
+            }
+        })
+    }
+
+    /// The work of [`Self::verify_hashed`], with `body(i)` the signing body of `items[i]`.
+    fn verify_indexed<'b>(
+        &self,
+        items: &[(Hash, &SignedTransaction)],
+        body: impl Fn(usize) -> Cow<'b, [u8]>,
+    ) -> Vec<bool> {
         let mut answers = vec![false; items.len()];
         let unknown: Vec<usize> = {
             let known = self.lock();
@@ -110,7 +140,7 @@ impl SignatureCache {
             return answers;
         }
         let keys = self.checked_keys(unknown.iter().map(|&i| &items[i].1.tx.sender));
-        let bodies: Vec<Vec<u8>> = unknown.iter().map(|&i| items[i].1.signing_body()).collect();
+        let bodies: Vec<Cow<'b, [u8]>> = unknown.iter().map(|&i| body(i)).collect();
         // Transactions whose key is no valid key stay refused without entering the batch.
         let (indices, signed): (Vec<usize>, Vec<CheckedItem<'_>>) = unknown
             .iter()

@@ -293,6 +293,8 @@ impl Mempool {
     ) -> Vec<Result<Hash, AdmissionError>> {
         let mut results: Vec<Option<Result<Hash, AdmissionError>>> = vec![None; txs.len()];
         let mut candidates: Vec<(usize, u64)> = Vec::new();
+        // Each candidate's signed encoding, kept for its signature's check.
+        let mut encoded: Vec<Vec<u8>> = Vec::new();
         let mut candidate_of: HashMap<Hash, usize> = HashMap::new();
         let mut repeats: Vec<(usize, usize)> = Vec::new();
         let mut retry: Vec<(usize, SignedTransaction)> = Vec::new();
@@ -342,6 +344,7 @@ impl Mempool {
                     };
                     candidates.push((i, self.add(entry, account)));
                     candidate_of.insert(hash, i);
+                    encoded.push(bytes);
                 }
                 Err(e) => {
                     if may_retry && e.depends_on_pool() {
@@ -360,7 +363,8 @@ impl Mempool {
                     (e.hash, &e.tx)
                 })
                 .collect();
-            self.cache.verify_hashed(&items)
+            let encoded: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+            self.cache.verify_encoded(&items, &encoded)
         };
         let mut any_bad = false;
         for (&(i, seq), ok) in candidates.iter().zip(verified) {

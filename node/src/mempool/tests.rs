@@ -1077,6 +1077,32 @@ fn given_hashes_the_cache_answers_as_without_them() {
 }
 
 #[test]
+fn given_encodings_the_cache_answers_as_without_them() {
+    let c = Chain::new();
+    let txs = vec![
+        c.transfer(0, 1, 1, 0),
+        corrupt(c.transfer(1, 0, 1, 0)),
+        c.transfer(2, 0, 1, 0),
+    ];
+    let items: Vec<(Hash, &SignedTransaction)> = txs.iter().map(|t| (t.hash(), t)).collect();
+    let encoded: Vec<Vec<u8>> = txs.iter().map(|t| t.to_bytes()).collect();
+    let mut slices: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+    // An encoding that does not end with its transaction's signature is not used: the body is
+    // encoded again from the transaction.
+    slices[2] = &encoded[0];
+    let cache = SignatureCache::new(10);
+    assert_eq!(
+        cache.verify_encoded(&items, &slices),
+        vec![true, false, true]
+    );
+    assert_eq!(
+        SignatureCache::new(10).verified(&txs),
+        vec![true, false, true]
+    );
+    assert!(cache.contains(&items[0].0) && !cache.contains(&items[1].0));
+}
+
+#[test]
 fn the_cache_forgets_the_oldest_beyond_its_capacity() {
     let cache = SignatureCache::new(2);
     let h = |i: u8| Hash([i; 32]);

@@ -7,6 +7,7 @@
 //! of encoding and hashing every transaction again at each step.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use crate::block::{MAX_BLOCK_TXS, merkle_root};
 use crate::crypto::Hash;
@@ -18,8 +19,22 @@ use super::BlockError;
 
 /// The hashes of a block's transactions, in block order, distinct, each of a transaction
 /// within the size limit. Only [`TxHashes::of`] makes one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TxHashes(Vec<Hash>);
+///
+/// The root is computed once and kept: a node checks a proposal's `tx_root` when it arrives,
+/// and applying the block checks it again with the same hashes.
+#[derive(Debug, Clone)]
+pub struct TxHashes {
+    hashes: Vec<Hash>,
+    root: OnceLock<Hash>,
+}
+
+impl PartialEq for TxHashes {
+    fn eq(&self, other: &TxHashes) -> bool {
+        self.hashes == other.hashes
+    }
+}
+
+impl Eq for TxHashes {}
 
 impl TxHashes {
     /// Hashes `txs` (each [`SignedTransaction::hash`]), refusing more than [`MAX_BLOCK_TXS`],
@@ -50,24 +65,27 @@ impl TxHashes {
             }
             hashes.push(hash);
         }
-        Ok(TxHashes(hashes))
+        Ok(TxHashes {
+            hashes,
+            root: OnceLock::new(),
+        })
     }
 
     /// The transaction root of the block: the RFC 6962 Merkle tree hash over these hashes.
     pub fn root(&self) -> Hash {
-        merkle_root(&self.0)
+        *self.root.get_or_init(|| merkle_root(&self.hashes))
     }
 
     pub fn as_slice(&self) -> &[Hash] {
-        &self.0
+        &self.hashes
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.hashes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.hashes.is_empty()
     }
 }
 

@@ -23,9 +23,15 @@ pub struct Account {
 }
 
 impl Account {
-    /// `SHA-256` of the canonical encoding: the value hash in the accounts trie.
+    /// `SHA-256` of the canonical encoding: the value hash in the accounts trie. The encoding's
+    /// three fields are hashed as they are laid out (see `Encode`), with no buffer to allocate:
+    /// every block hashes each account it changed.
     pub fn hash(&self) -> Hash {
-        Hash::of(&[&self.to_bytes()])
+        Hash::of(&[
+            &self.balance.0.to_be_bytes(),
+            &self.nonce.to_be_bytes(),
+            &[u8::from(self.frozen)],
+        ])
     }
     pub fn is_default(&self) -> bool {
         *self == Account::default()
@@ -109,5 +115,19 @@ mod tests {
         assert_eq!(bytes[24], 1);
         assert_eq!(Account::decode_exact(&bytes).unwrap(), a);
         assert!(Account::decode_exact(&bytes[..24]).is_err());
+    }
+
+    #[test]
+    fn an_accounts_hash_is_the_hash_of_its_encoding() {
+        for (balance, nonce, frozen) in
+            [(0, 0, false), (258, 7, true), (u128::MAX, u64::MAX, false)]
+        {
+            let a = Account {
+                balance: Amount(balance),
+                nonce,
+                frozen,
+            };
+            assert_eq!(a.hash(), Hash::of(&[&a.to_bytes()]), "{a:?}");
+        }
     }
 }
