@@ -109,7 +109,8 @@ impl SignatureCache {
         self.verify_indexed(items, |i| {
             let tx = items[i].1;
             let bytes = encoded.get(i).copied().unwrap_or_default();
-            let (body, signature) = bytes.split_at(bytes.len().saturating_sub(64));
+            let (body, signature) =
+                bytes.split_at(bytes.len().saturating_sub(tx.signature.0.len()));
             if signature == tx.signature.0 {
                 Cow::Borrowed(body)
             } else {
