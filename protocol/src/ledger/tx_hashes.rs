@@ -125,6 +125,18 @@ mod tests {
     }
 
     #[test]
+    fn the_kept_root_is_the_root_and_equality_is_the_hashes() {
+        let txs = vec![tx(0, 1), tx(1, 1), tx(2, 1)];
+        let hashes = TxHashes::of(&txs).unwrap();
+        let fresh = TxHashes::of(&txs).unwrap();
+        assert_eq!(hashes.root(), tx_root(&txs));
+        assert_eq!(hashes.clone().root(), hashes.root(), "a clone keeps it");
+        assert_eq!(hashes, fresh, "whether or not a root was asked for");
+        assert_ne!(hashes, TxHashes::of(&txs[..2]).unwrap());
+        assert_ne!(TxHashes::of(&txs[..2]).unwrap().root(), hashes.root());
+    }
+
+    #[test]
     fn a_repeated_transaction_is_refused_at_its_second_place() {
         let txs = vec![tx(0, 1), tx(1, 1), tx(0, 1)];
         let err = TxHashes::of(&txs).unwrap_err();
