@@ -292,9 +292,9 @@ impl Mempool {
         may_retry: bool,
     ) -> Vec<Result<Hash, AdmissionError>> {
         let mut results: Vec<Option<Result<Hash, AdmissionError>>> = vec![None; txs.len()];
-        let mut candidates: Vec<(usize, u64)> = Vec::new();
-        // Each candidate's signed encoding, kept for its signature's check.
-        let mut encoded: Vec<Vec<u8>> = Vec::new();
+        // Each candidate: its index, its sequence number in the pool, and its signed encoding
+        // (kept for its signature's check).
+        let mut candidates: Vec<(usize, u64, Vec<u8>)> = Vec::new();
         let mut candidate_of: HashMap<Hash, usize> = HashMap::new();
         let mut repeats: Vec<(usize, usize)> = Vec::new();
         let mut retry: Vec<(usize, SignedTransaction)> = Vec::new();
@@ -342,9 +342,8 @@ impl Mempool {
                         sender,
                         size: bytes.len(),
                     };
-                    candidates.push((i, self.add(entry, account)));
+                    candidates.push((i, self.add(entry, account), bytes));
                     candidate_of.insert(hash, i);
-                    encoded.push(bytes);
                 }
                 Err(e) => {
                     if may_retry && e.depends_on_pool() {
@@ -358,16 +357,16 @@ impl Mempool {
         let verified = {
             let items: Vec<(Hash, &SignedTransaction)> = candidates
                 .iter()
-                .map(|(_, seq)| {
+                .map(|(_, seq, _)| {
                     let e = &self.by_seq[seq];
                     (e.hash, &e.tx)
                 })
                 .collect();
-            let encoded: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+            let encoded: Vec<&[u8]> = candidates.iter().map(|(.., b)| b.as_slice()).collect();
             self.cache.verify_encoded(&items, &encoded)
         };
         let mut any_bad = false;
-        for (&(i, seq), ok) in candidates.iter().zip(verified) {
+        for (&(i, seq, _), ok) in candidates.iter().zip(verified) {
             results[i] = Some(if ok {
                 Ok(self.by_seq[&seq].hash)
             } else {
