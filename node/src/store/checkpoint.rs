@@ -37,6 +37,10 @@ pub const CHECKPOINT_BLOCKS: u64 = 100;
 /// Changed accounts that make a checkpoint due before [`CHECKPOINT_BLOCKS`] (a bound on the
 /// writer's memory and on one batch).
 pub const MAX_UNSAVED_ACCOUNTS: usize = 100_000;
+/// Transactions waiting for `txs` ([`super::RecentTxs`]) that make a checkpoint due before
+/// [`CHECKPOINT_BLOCKS`]: a bound on that index's memory (about 150 bytes each) and on the
+/// table file a checkpoint writes.
+pub const MAX_UNSAVED_TXS: usize = 200_000;
 
 /// What the writer remembers between commits: the height of the checkpoint and the accounts
 /// changed since. Held under the store's writer lock.
@@ -60,13 +64,15 @@ impl Unsaved {
 
     /// Adds `accounts`, those the block at `height` (following the store's latest block)
     /// changed or may have changed, and puts the accounts changed since the checkpoint into
-    /// `writes` as they are in `state` if a checkpoint is due at `height`. Call
-    /// [`Unsaved::written`] once `writes` is durable.
+    /// `writes` as they are in `state` if a checkpoint is due at `height` (`waiting_txs`
+    /// transactions since the checkpoint count too). Call [`Unsaved::written`] once `writes`
+    /// is durable.
     pub fn record(
         &mut self,
         store: &impl ColumnStore,
         height: u64,
         accounts: BTreeSet<Address>,
+        waiting_txs: usize,
         state: &LedgerState,
         writes: &mut WriteSet,
     ) -> Result<bool, StoreError> {
@@ -76,7 +82,8 @@ impl Unsaved {
         let since = self.known.as_mut().expect("read back above");
         since.accounts.extend(accounts);
         let due = height - since.checkpoint >= CHECKPOINT_BLOCKS
-            || since.accounts.len() >= MAX_UNSAVED_ACCOUNTS;
+            || since.accounts.len() >= MAX_UNSAVED_ACCOUNTS
+            || waiting_txs >= MAX_UNSAVED_TXS;
         if due {
             put_state(writes, state, since.accounts.iter().copied());
         }

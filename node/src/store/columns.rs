@@ -6,14 +6,15 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use vellum_consensus::{Recovery, SafetyState};
 use vellum_protocol::encoding::{Reader, Writer};
 use vellum_protocol::state::snapshot::touched_accounts;
-use vellum_protocol::{Address, Block, CommitCertificate, Encode, Hash, LedgerState, Receipt};
+use vellum_protocol::{Address, Block, CommitCertificate, Encode, Hash, LedgerState};
 
 use super::checkpoint::{Unsaved, put_state, replay};
 use super::history::entries_of;
 use super::layout::{
-    self, Column, ColumnStore, FORMAT, SafetyRecord, WriteSet, corrupt, decode, decode_hash,
-    decode_u64, height_key, history_key, meta,
+    self, Column, ColumnStore, FORMAT, FORMAT_UPGRADABLE, SafetyRecord, WriteSet, corrupt, decode,
+    decode_hash, decode_txs_value, decode_u64, height_key, history_key, meta,
 };
+use super::recent::encode_outcomes;
 use super::{
     BlockCommit, ChainIdentity, HistoryCursor, HistoryEntry, HistoryPage, MAX_HISTORY_PAGE, Store,
     StoreError, TxRecord,
@@ -150,6 +151,7 @@ impl<C: ColumnStore> Store for C {
         let addresses: Vec<Address> = genesis_state.accounts().map(|(a, _)| a).collect();
         put_state(&mut writes, genesis_state, addresses);
         writer.reset();
+        self.recent_txs().reset();
         self.write(writes, true)
     }
 
@@ -159,7 +161,7 @@ impl<C: ColumnStore> Store for C {
                 .try_into()
                 .map_err(|_| corrupt("format", "length"))?;
             let found = u32::from_be_bytes(array);
-            if found != FORMAT {
+            if found != FORMAT && found != FORMAT_UPGRADABLE {
                 return Err(StoreError::UnsupportedFormat {
                     expected: FORMAT,
                     found,
@@ -206,22 +208,30 @@ impl<C: ColumnStore> Store for C {
     }
 
     fn tx(&self, hash: &Hash) -> Result<Option<TxRecord>, StoreError> {
-        let Some(bytes) = self.get(Column::Txs, &hash.0)? else {
-            return Ok(None);
+        let found = match self.recent_txs().get(self, hash)? {
+            Some(found) => found,
+            None => match self.get(Column::Txs, &hash.0)? {
+                Some(bytes) => decode_txs_value(&bytes)?,
+                None => return Ok(None),
+            },
         };
-        if bytes.len() < 8 {
-            return Err(corrupt("tx index", "shorter than a height"));
-        }
-        let height = decode_u64("tx index", &bytes[..8])?;
-        let receipt: Receipt = decode("receipt", &bytes[8..])?;
-        let block = self
-            .block(height)?
-            .ok_or_else(|| corrupt("tx index", format!("block {height} is missing")))?;
+        let (height, receipt) = found;
+        let Some(block) = self.block(height)? else {
+            // Written to `txs` before a checkpoint's batch that did not land (`recent.rs`).
+            if height > tip(self)?.0 {
+                return Ok(None);
+            }
+            return Err(corrupt("tx index", format!("block {height} is missing")));
+        };
         let tx = block
             .txs
             .get(receipt.index as usize)
             .cloned()
             .ok_or_else(|| corrupt("tx index", "index past the block's transactions"))?;
+        if tx.hash() != *hash {
+            let detail = format!("block {height} holds another transaction there");
+            return Err(corrupt("tx index", detail));
+        }
         Ok(Some(TxRecord {
             height,
             index: receipt.index,
@@ -352,12 +362,12 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
     {
         w.put(Column::Certificates, height_key(latest), last.to_bytes());
     }
-    for receipt in c.receipts {
-        let mut value = Writer::with_capacity(64);
-        value.u64(height);
-        receipt.encode(&mut value);
-        w.put(Column::Txs, receipt.tx_hash.0, value.into_bytes());
-    }
+    // The block's `txs` entries wait in memory for the next checkpoint (`recent.rs`).
+    w.put(
+        Column::Outcomes,
+        height_key(height),
+        encode_outcomes(c.receipts),
+    );
     for (address, entry) in &history {
         w.put(
             Column::History,
@@ -365,7 +375,12 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
             entry.to_bytes(),
         );
     }
-    let checkpoint = writer.record(store, height, accounts, c.state, &mut w)?;
+    let recent = store.recent_txs();
+    let waiting = recent.len(store)? + c.receipts.len();
+    let checkpoint = writer.record(store, height, accounts, waiting, c.state, &mut w)?;
+    if checkpoint {
+        store.ingest_sorted(Column::Txs, recent.entries_with(store, height, c.receipts)?)?;
+    }
     w.put(
         Column::Meta,
         meta::LATEST_HEIGHT,
@@ -375,6 +390,30 @@ fn commit<C: ColumnStore>(store: &C, c: &BlockCommit<'_>) -> Result<(), StoreErr
     store.write(w, true)?;
     if checkpoint {
         writer.written(height);
+        recent.clear();
+    } else {
+        recent.add(height, c.receipts);
+    }
+    Ok(())
+}
+
+/// Marks a store of the earlier format as of this one: a format 1 store holds the entries of
+/// every block in `txs`, more than format 2 asks (`recent.rs`), and no outcomes, which format
+/// 2 reads as that. An earlier node then refuses the store, whose `txs` it would take for
+/// complete.
+pub fn upgrade_format(store: &impl ColumnStore) -> Result<(), StoreError> {
+    let Some(bytes) = store.get(Column::Meta, meta::FORMAT)? else {
+        return Ok(());
+    };
+    if bytes[..] == FORMAT_UPGRADABLE.to_be_bytes() {
+        let mut w = WriteSet::with_capacity(1);
+        w.put(Column::Meta, meta::FORMAT, FORMAT.to_be_bytes().to_vec());
+        store.write(w, true)?;
+        tracing::info!(
+            from = FORMAT_UPGRADABLE,
+            to = FORMAT,
+            "upgraded the store's format"
+        );
     }
     Ok(())
 }

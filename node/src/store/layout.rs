@@ -8,14 +8,19 @@ use vellum_consensus::{LockProof, Recovery, SafetyState, SignedPosition, Step};
 use vellum_protocol::encoding::{Reader, Writer};
 use vellum_protocol::validator::MAX_VALIDATORS;
 use vellum_protocol::{
-    Address, Block, CommitCertificate, Decode, DecodeError, Encode, Hash, SignedVote,
+    Address, Block, CommitCertificate, Decode, DecodeError, Encode, Hash, Receipt, SignedVote,
 };
 
 use super::StoreError;
 use super::checkpoint::Unsaved;
+use super::recent::RecentTxs;
 
 /// Storage format written into `meta` when a store is created; bump on any layout change.
-pub const FORMAT: u32 = 1;
+/// Format 2 (the `outcomes` column; `txs` complete only up to the state checkpoint) reads a
+/// format 1 store as it is: its `txs` is complete up to its latest block, which is more.
+pub const FORMAT: u32 = 2;
+/// The earlier format a store may be in, upgraded to [`FORMAT`] by writing the number.
+pub const FORMAT_UPGRADABLE: u32 = 1;
 
 /// One ordered key-value column (a RocksDB column family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,6 +29,7 @@ pub enum Column {
     BlockHashes,
     Certificates,
     Txs,
+    Outcomes,
     History,
     State,
     Meta,
@@ -31,11 +37,12 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 8] = [
+    pub const ALL: [Column; 9] = [
         Column::Blocks,
         Column::BlockHashes,
         Column::Certificates,
         Column::Txs,
+        Column::Outcomes,
         Column::History,
         Column::State,
         Column::Meta,
@@ -49,6 +56,7 @@ impl Column {
             Column::BlockHashes => "block_hashes",
             Column::Certificates => "certificates",
             Column::Txs => "txs",
+            Column::Outcomes => "outcomes",
             Column::History => "history",
             Column::State => "state",
             Column::Meta => "meta",
@@ -122,6 +130,18 @@ pub trait ColumnStore: Send + Sync {
     /// holds what the writer remembers between commits (the accounts changed since the last
     /// state checkpoint), which starts empty when the store opens.
     fn writer_lock(&self) -> &Mutex<Unsaved>;
+    /// The `txs` entries of the blocks above the state checkpoint ([`RecentTxs`]), which
+    /// starts unloaded when the store opens.
+    fn recent_txs(&self) -> &RecentTxs;
+    /// Writes `entries` (sorted by key, no key twice) into `column`, durable when this
+    /// returns: for many keys at once, where a batch would insert them one by one.
+    fn ingest_sorted(&self, column: Column, entries: Vec<Entry>) -> Result<(), StoreError> {
+        let mut writes = WriteSet::with_capacity(entries.len());
+        for (key, value) in entries {
+            writes.put(column, key, value);
+        }
+        self.write(writes, true)
+    }
     /// The safety record as last saved ([`encode_safety_record`]), `None` if none was. Kept in
     /// the `wal` column unless the store keeps it elsewhere (`RocksStore`: files of its own, so
     /// a signature never waits in a write group behind a block batch).
@@ -164,6 +184,23 @@ pub fn pending_key(height: u64) -> Vec<u8> {
 pub fn pending_height(key: &[u8]) -> Option<u64> {
     let height = key.strip_prefix(PENDING_PREFIX)?.try_into().ok()?;
     Some(u64::from_be_bytes(height))
+}
+
+/// A `txs` value: height `u64` ‖ the receipt.
+pub fn txs_value(height: u64, receipt: &Receipt) -> Vec<u8> {
+    let mut value = Writer::with_capacity(64);
+    value.u64(height);
+    receipt.encode(&mut value);
+    value.into_bytes()
+}
+
+/// The height and receipt of a `txs` value.
+pub fn decode_txs_value(bytes: &[u8]) -> Result<(u64, Receipt), StoreError> {
+    if bytes.len() < 8 {
+        return Err(corrupt("tx index", "shorter than a height"));
+    }
+    let height = decode_u64("tx index", &bytes[..8])?;
+    Ok((height, decode("receipt", &bytes[8..])?))
 }
 
 pub fn height_key(height: u64) -> [u8; 8] {

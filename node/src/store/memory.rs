@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::StoreError;
 use super::checkpoint::Unsaved;
 use super::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
+use super::recent::RecentTxs;
 
 type Table = BTreeMap<Vec<u8>, Vec<u8>>;
 
@@ -17,6 +18,7 @@ type Table = BTreeMap<Vec<u8>, Vec<u8>>;
 pub struct MemoryStore {
     tables: Arc<Mutex<[Table; Column::ALL.len()]>>,
     writer: Arc<Mutex<Unsaved>>,
+    recent: Arc<RecentTxs>,
 }
 
 impl MemoryStore {
@@ -77,6 +79,10 @@ impl ColumnStore for MemoryStore {
 
     fn writer_lock(&self) -> &Mutex<Unsaved> {
         &self.writer
+    }
+
+    fn recent_txs(&self) -> &RecentTxs {
+        &self.recent
     }
 }
 

@@ -26,7 +26,8 @@
 //! | `blocks` | height `u64` | `Block` |
 //! | `block_hashes` | block hash (32) | height `u64` |
 //! | `certificates` | height `u64` | `CommitCertificate` that committed the block (replaced by the one the next block carries as `last_commit`, the canonical one) |
-//! | `txs` | tx hash (32) | height `u64` ‖ `Receipt` (the receipt holds the index) |
+//! | `txs` | tx hash (32) | height `u64` ‖ `Receipt` (the receipt holds the index); complete up to the state checkpoint, the entries of the blocks above it are kept in memory (`recent.rs`) |
+//! | `outcomes` | height `u64` | the block's outcomes in transaction order: `u32` count ‖ each (0, or 1 ‖ `RejectReason`) |
 //! | `history` | address (20) ‖ height `u64` ‖ index `u32` | [`HistoryEntry`] |
 //! | `state` | address (20) | `Account` as of the state checkpoint (default accounts are deleted) |
 //! | `meta` | ASCII name | `format` `u32`; `chain_id` string; `genesis_hash` (32); `latest_height` `u64`; `latest_hash` (32); `state_fields` `StateFields` of the state checkpoint |
@@ -50,6 +51,7 @@ mod columns;
 mod history;
 mod layout;
 mod memory;
+mod recent;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 mod safety_file;
@@ -68,6 +70,7 @@ pub use self::history::{HistoryCursor, HistoryEntry, HistoryPage, OpKind, Role, 
 pub use self::layout::SafetyRecord;
 pub use self::layout::{Column, ColumnStore, Entry, Visitor, Write, WriteSet};
 pub use self::memory::MemoryStore;
+pub use self::recent::RecentTxs;
 #[cfg(feature = "rocksdb")]
 pub use self::rocks::RocksStore;
 pub use self::safety_file::SafetyFile;

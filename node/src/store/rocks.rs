@@ -12,12 +12,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options, WriteBatch,
-    WriteOptions,
+    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IngestExternalFileOptions,
+    IteratorMode, Options, SstFileWriter, WriteBatch, WriteOptions,
 };
 
 use super::checkpoint::Unsaved;
+use super::columns;
 use super::layout::{self, Column, ColumnStore, Entry, Visitor, Write, WriteSet, corrupt};
+use super::recent::RecentTxs;
 use super::safety_file::SafetyFile;
 use super::{Store, StoreError};
 
@@ -26,6 +28,7 @@ pub struct RocksStore {
     db: DB,
     path: PathBuf,
     writer: Mutex<Unsaved>,
+    recent: RecentTxs,
     /// The safety record's own files in the same directory.
     safety: SafetyFile,
 }
@@ -78,9 +81,11 @@ impl RocksStore {
             db,
             path,
             writer: Mutex::default(),
+            recent: RecentTxs::default(),
             safety,
         };
         store.chain()?; // refuses a directory in another storage format
+        columns::upgrade_format(&store)?;
         store.move_legacy_safety()?;
         Ok(store)
     }
@@ -196,6 +201,36 @@ impl ColumnStore for RocksStore {
 
     fn writer_lock(&self) -> &Mutex<Unsaved> {
         &self.writer
+    }
+
+    fn recent_txs(&self) -> &RecentTxs {
+        &self.recent
+    }
+
+    /// One table file, written beside the store with the column's options and ingested whole
+    /// (moved into the store, synced): no log, memtable or flush.
+    fn ingest_sorted(&self, column: Column, entries: Vec<Entry>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let file = self.path.join(format!("ingest-{}.sst", column.name()));
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::Io(format!("{}: {e}", file.display()))),
+        }
+        let options = column_options::column_options(column).map_err(io)?;
+        let mut table = SstFileWriter::create(&options);
+        table.open(&file).map_err(io)?;
+        for (key, value) in &entries {
+            table.put(key, value).map_err(io)?;
+        }
+        table.finish().map_err(io)?;
+        let mut ingest = IngestExternalFileOptions::default();
+        ingest.set_move_files(true);
+        self.db
+            .ingest_external_file_cf_opts(self.cf(column), &ingest, vec![&file])
+            .map_err(io)
     }
 }
 

@@ -34,6 +34,7 @@ macro_rules! store_suite {
             a_reopened_store_continues_the_chain,
             pending_and_locked_blocks_ride_with_the_safety_state,
             the_state_reloads_from_its_checkpoint_and_the_blocks_since,
+            an_index_entry_above_the_latest_block_is_no_transaction,
         );
     };
     (@tests $open_fresh:expr; $($name:ident),* $(,)?) => {
@@ -405,17 +406,29 @@ pub fn the_state_reloads_from_its_checkpoint_and_the_blocks_since<S: ColumnStore
     }
     assert_eq!(checkpoint_height(&store), CHECKPOINT_BLOCKS);
     assert_holds(&store, &blocks);
+    // `txs` holds the entries up to the checkpoint; those above it wait in memory.
+    let in_txs = |store: &S, c: &Committed| {
+        let hash = c.receipts[0].tx_hash;
+        store.get(Column::Txs, &hash.0).unwrap().is_some()
+    };
+    assert!(in_txs(&store, &blocks[0]));
+    assert!(in_txs(&store, &blocks[CHECKPOINT_BLOCKS as usize - 1]));
+    assert!(!in_txs(&store, &blocks[CHECKPOINT_BLOCKS as usize]));
     drop(store);
-    // A restarted writer knows nothing of the accounts changed since the checkpoint; the next
-    // checkpoint must still save them (the blocks above it say which).
+    // A restarted writer knows nothing of the accounts changed since the checkpoint, nor of
+    // the transactions waiting for `txs`; the next checkpoint must still save them (the
+    // blocks above it say which, and their outcomes).
     let store = open();
     store.writer_lock().lock().unwrap().reset();
+    store.recent_txs().reset();
     while (blocks.len() as u64) < last {
         blocks.push(next(&store, &mut chain));
     }
     assert_eq!(checkpoint_height(&store), 2 * CHECKPOINT_BLOCKS);
+    assert!(in_txs(&store, &blocks[CHECKPOINT_BLOCKS as usize]));
     drop(store);
     let store = open();
+    store.recent_txs().reset();
     assert_holds(&store, &blocks);
     // A block the replay needs is part of the state: without it the store refuses to start.
     let mut gone = super::WriteSet::with_capacity(1);
@@ -427,6 +440,34 @@ pub fn the_state_reloads_from_its_checkpoint_and_the_blocks_since<S: ColumnStore
             .contains(&format!("block {} is missing", last - 1)),
         "{err}"
     );
+}
+
+/// A checkpoint writes the waiting entries to `txs` before its batch; if the node dies in
+/// between, `txs` holds entries of a block above the latest, which are not transactions yet.
+pub fn an_index_entry_above_the_latest_block_is_no_transaction<S: ColumnStore>(
+    open: &dyn Fn() -> S,
+) {
+    let mut chain = TestChain::new("suite-ahead", 4);
+    let store = open();
+    let blocks = grow(&store, &mut chain, 2);
+    let ahead = chain.mixed_block();
+    let entries = ahead
+        .receipts
+        .iter()
+        .map(|r| (r.tx_hash.0.to_vec(), super::layout::txs_value(3, r)))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    store
+        .ingest_sorted(Column::Txs, entries.into_iter().collect())
+        .unwrap();
+    drop(store);
+    let store = open();
+    store.recent_txs().reset();
+    assert_holds(&store, &blocks);
+    for r in &ahead.receipts {
+        assert_eq!(store.tx(&r.tx_hash).unwrap(), None);
+    }
+    store.commit_block(&ahead.commit()).unwrap();
+    assert_holds(&store, &[blocks, vec![ahead]].concat());
 }
 
 /// A safety state that signed at `(height, 0, step)` for a block named after the height.

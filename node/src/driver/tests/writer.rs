@@ -142,6 +142,9 @@ impl crate::store::ColumnStore for GatedStore {
     fn writer_lock(&self) -> &std::sync::Mutex<crate::store::Unsaved> {
         self.inner.writer_lock()
     }
+    fn recent_txs(&self) -> &crate::store::RecentTxs {
+        self.inner.recent_txs()
+    }
 }
 
 /// A driver for `net`'s lone validator over a [`GatedStore`] copy of its store, with a writer

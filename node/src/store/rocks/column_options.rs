@@ -1,7 +1,7 @@
 //! Each column family's options, chosen for how its keys are written and looked up.
 //!
 //! Writes. Every committed transaction writes keys that land at random places of large
-//! memtables: its hash in `txs`, its sender's and recipient's history entries (address
+//! memtables: its hash in `txs` (until format 2, below), its sender's and recipient's history entries (address
 //! first), and, at each state checkpoint, the accounts changed in `state` (address). In
 //! RocksDB's skip list memtable (64 MiB when this was measured), each such insert searches
 //! from the top of the list and misses the cache at nearly every level:
@@ -14,7 +14,9 @@
 //! previous one, so the search starts there instead of at the top. Reads and the memtable's
 //! order are unchanged.
 //!
-//! `txs` keeps the plain skip list: a hash has no neighbour to start from. Writing each
+//! `txs` is written at state checkpoints as one ingested table file (`store/recent.rs`), so
+//! its memtable takes no inserts but a format 1 store's. Before, it kept the plain skip list:
+//! a hash has no neighbour to start from. Writing each
 //! block's hashes in ascending order under one hint for the whole column took its skip list
 //! searches from 4.1% of the machine to 3.0% at 12,000 offered, yet lost most interleaved
 //! runs at 15,000 (docs/PERFORMANCE.md, fourteenth session), so it was not kept. A hash
@@ -35,11 +37,11 @@ use rocksdb::{BlockBasedOptions, DBCompressionType, Options};
 
 use crate::store::layout::Column;
 
-/// Each column's memtable size, half RocksDB's default. Three columns fill a memtable under
-/// load (`blocks`, `txs`, `history`), each holding up to two (one filling, one flushing), and
-/// every validator of a machine holds its own: with 64 MiB each node's peak RSS at 10,000 tx/s
-/// was 344-370 MiB, with 32 MiB 280-333 MiB at the same throughput (docs/PERFORMANCE.md,
-/// eighth session).
+/// Each column's memtable size, half RocksDB's default. Two columns fill a memtable under
+/// load (`blocks`, `history`; `txs` did too before format 2), each holding up to two (one
+/// filling, one flushing), and every validator of a machine holds its own: with 64 MiB each
+/// node's peak RSS at 10,000 tx/s was 344-370 MiB, with 32 MiB 280-333 MiB at the same
+/// throughput (docs/PERFORMANCE.md, eighth session).
 const WRITE_BUFFER_BYTES: usize = 32 << 20;
 
 /// The options of `column`'s column family.

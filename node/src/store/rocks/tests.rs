@@ -233,3 +233,47 @@ fn flushes_and_compactions_run_at_the_lowest_cpu_priority() {
         assert!(nice.contains(&19), "{pool} threads' nice values: {nice:?}");
     }
 }
+
+/// A format 1 directory held every block's `txs` entries and no outcomes: format 2 reads it
+/// as it is, and marks it so that an earlier node refuses it.
+#[test]
+fn a_format_1_directory_is_upgraded_and_keeps_every_transaction() {
+    use crate::store::Store;
+    use crate::store::layout::{FORMAT, height_key, txs_value};
+    use crate::store::suite::chain::TestChain;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path()).unwrap();
+    let mut chain = TestChain::new("format-1", 4);
+    store.init_genesis(&chain.identity, &chain.state).unwrap();
+    let mut blocks: Vec<_> = (0..3).map(|_| chain.mixed_block()).collect();
+    let mut w = WriteSet::default();
+    for c in &blocks {
+        store.commit_block(&c.commit()).unwrap();
+        let height = c.block.height();
+        for r in &c.receipts {
+            w.put(Column::Txs, r.tx_hash.0, txs_value(height, r));
+        }
+        w.delete(Column::Outcomes, height_key(height));
+    }
+    w.put(Column::Meta, meta::FORMAT, 1u32.to_be_bytes().to_vec());
+    store.write(w, true).unwrap();
+    drop(store);
+
+    let store = RocksStore::open(dir.path()).unwrap();
+    let format = store.get(Column::Meta, meta::FORMAT).unwrap().unwrap();
+    assert_eq!(format, FORMAT.to_be_bytes());
+    blocks.push(chain.mixed_block());
+    store.commit_block(&blocks[3].commit()).unwrap();
+    drop(store);
+    let store = RocksStore::open(dir.path()).unwrap();
+    for c in &blocks {
+        for (tx, r) in c.block.txs.iter().zip(&c.receipts) {
+            let record = store.tx(&r.tx_hash).unwrap().expect("a committed tx");
+            assert_eq!(
+                (record.height, &record.tx, &record.receipt),
+                (c.block.height(), tx, r)
+            );
+        }
+    }
+}
