@@ -270,11 +270,10 @@ impl Decode for RejectReason {
     }
 }
 
-impl Encode for Receipt {
+/// 0 committed, or 1 ‖ the reject reason.
+impl Encode for Outcome {
     fn encode(&self, w: &mut Writer) {
-        self.tx_hash.encode(w);
-        w.u32(self.index);
-        match &self.outcome {
+        match self {
             Outcome::Committed => w.u8(0),
             Outcome::Rejected(reason) => {
                 w.u8(1);
@@ -284,21 +283,33 @@ impl Encode for Receipt {
     }
 }
 
+impl Decode for Outcome {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        match r.u8()? {
+            0 => Ok(Outcome::Committed),
+            1 => Ok(Outcome::Rejected(RejectReason::decode(r)?)),
+            tag => Err(DecodeError::BadTag {
+                what: "outcome",
+                tag,
+            }),
+        }
+    }
+}
+
+impl Encode for Receipt {
+    fn encode(&self, w: &mut Writer) {
+        self.tx_hash.encode(w);
+        w.u32(self.index);
+        self.outcome.encode(w);
+    }
+}
+
 impl Decode for Receipt {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Receipt {
             tx_hash: Hash::decode(r)?,
             index: r.u32()?,
-            outcome: match r.u8()? {
-                0 => Outcome::Committed,
-                1 => Outcome::Rejected(RejectReason::decode(r)?),
-                tag => {
-                    return Err(DecodeError::BadTag {
-                        what: "outcome",
-                        tag,
-                    });
-                }
-            },
+            outcome: Outcome::decode(r)?,
         })
     }
 }

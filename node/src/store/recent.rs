@@ -26,9 +26,10 @@
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use vellum_protocol::block::MAX_BLOCK_TXS;
 use vellum_protocol::encoding::{Reader, Writer};
 use vellum_protocol::state::snapshot::StateFields;
-use vellum_protocol::{Decode, DecodeError, Encode, Hash, Outcome, Receipt, RejectReason};
+use vellum_protocol::{Decode, Encode, Hash, Outcome, Receipt};
 
 use super::layout::{Column, ColumnStore, Entry, corrupt, decode, height_key, meta, txs_value};
 use super::{Store, StoreError};
@@ -167,45 +168,22 @@ fn rebuild(store: &impl ColumnStore) -> Result<Index, StoreError> {
 /// the reject reason), as in a receipt.
 pub fn encode_outcomes(receipts: &[Receipt]) -> Vec<u8> {
     let mut w = Writer::with_capacity(4 + receipts.len());
-    w.u32(receipts.len() as u32);
-    for receipt in receipts {
-        match &receipt.outcome {
-            Outcome::Committed => w.u8(0),
-            Outcome::Rejected(reason) => {
-                w.u8(1);
-                reason.encode(&mut w);
-            }
-        }
-    }
+    w.list(receipts, |w, receipt| receipt.outcome.encode(w));
     w.into_bytes()
 }
 
 /// The outcomes [`encode_outcomes`] wrote.
 pub fn decode_outcomes(bytes: &[u8]) -> Result<Vec<Outcome>, StoreError> {
     let mut r = Reader::new(bytes);
-    let read = |r: &mut Reader<'_>| {
-        let count = r.u32()? as usize;
-        let mut outcomes = Vec::with_capacity(count.min(bytes.len()));
-        for _ in 0..count {
-            outcomes.push(match r.u8()? {
-                0 => Outcome::Committed,
-                1 => Outcome::Rejected(RejectReason::decode(r)?),
-                tag => {
-                    return Err(DecodeError::BadTag {
-                        what: "outcome",
-                        tag,
-                    });
-                }
-            });
-        }
-        r.finish()?;
-        Ok(outcomes)
-    };
-    read(&mut r).map_err(|e| corrupt("outcomes", e))
+    r.list("outcomes", MAX_BLOCK_TXS, 1, Outcome::decode)
+        .and_then(|outcomes| r.finish().map(|()| outcomes))
+        .map_err(|e| corrupt("outcomes", e))
 }
 
 #[cfg(test)]
 mod tests {
+    use vellum_protocol::RejectReason;
+
     use super::*;
 
     #[test]
