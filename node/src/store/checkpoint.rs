@@ -118,7 +118,7 @@ pub fn put_state(
 }
 
 /// The stored checkpoint's fields.
-fn checkpoint_fields(store: &impl ColumnStore) -> Result<StateFields, StoreError> {
+pub fn checkpoint_fields(store: &impl ColumnStore) -> Result<StateFields, StoreError> {
     let bytes = store
         .get(Column::Meta, meta::STATE_FIELDS)?
         .ok_or_else(|| corrupt("state", "the state fields are missing"))?;

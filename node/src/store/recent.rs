@@ -28,10 +28,10 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use vellum_protocol::block::MAX_BLOCK_TXS;
 use vellum_protocol::encoding::{Reader, Writer};
-use vellum_protocol::state::snapshot::StateFields;
 use vellum_protocol::{Decode, Encode, Hash, Outcome, Receipt};
 
-use super::layout::{Column, ColumnStore, Entry, corrupt, decode, height_key, meta, txs_value};
+use super::checkpoint::checkpoint_fields;
+use super::layout::{Column, ColumnStore, Entry, corrupt, height_key, txs_value};
 use super::{Store, StoreError};
 
 /// Each waiting transaction's height and receipt, by hash.
@@ -131,10 +131,10 @@ impl RecentTxs {
 /// The entries of the blocks above the state checkpoint, from their outcomes.
 fn rebuild(store: &impl ColumnStore) -> Result<Index, StoreError> {
     let mut index = Index::new();
-    let Some(fields) = store.get(Column::Meta, meta::STATE_FIELDS)? else {
+    if store.chain()?.is_none() {
         return Ok(index); // no genesis yet
-    };
-    let checkpoint = decode::<StateFields>("state fields", &fields)?.height;
+    }
+    let checkpoint = checkpoint_fields(store)?.height;
     let latest = store.latest_height()?;
     for height in checkpoint + 1..=latest {
         let Some(bytes) = store.get(Column::Outcomes, &height_key(height))? else {
