@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use vellum_bench::cli::Cli;
 
+/// mimalloc, as in the node: the load generator shares the machine with the nodes it
+/// measures, and glibc's malloc, realloc and free were about a sixth of its CPU at 14,000
+/// tx/s (docs/PERFORMANCE.md, twentieth session).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let settings = match Cli::parse().resolve() {
         Ok(s) => s,

@@ -18,13 +18,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jsonrpsee::core::ClientError;
+use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClient;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use vellum_protocol::rpc::SubmitOutcome;
 use vellum_protocol::rpc::error::retry_after_ms_of;
-use vellum_protocol::rpc::{SubmitOutcome, VellumApiClient};
 
-use super::{Batch, Plan};
+use super::{Batch, Plan, SubmitParams};
 use crate::book::TxBook;
 
 /// Refusals that may pass later: the transaction is sent again under a [`Resend`] policy.
@@ -124,21 +125,24 @@ async fn submit(
     resend: Option<Resend>,
 ) -> Duration {
     let Batch {
-        mut txs,
+        params,
         mut indices,
         ..
     } = batch;
+    let mut params = Some(params);
     let mut first_round_trip = None;
     let mut pause = resend.map_or(Duration::ZERO, |r| r.after);
     loop {
         let sent = Instant::now();
         book.sent(&indices, sent);
-        // Kept for a resend only; otherwise the batch is handed over whole.
+        // Kept for a resend only; otherwise the parameters are handed over whole.
         let sending = match resend {
-            Some(_) => txs.clone(),
-            None => std::mem::take(&mut txs),
-        };
-        let result = client.tx_submit_batch(sending).await;
+            Some(_) => params.clone(),
+            None => params.take(),
+        }
+        .expect("parameters until the last send");
+        let result: Result<Vec<SubmitOutcome>, ClientError> =
+            client.request("tx_submitBatch", sending).await;
         first_round_trip.get_or_insert(sent.elapsed());
         let mut asked = None;
         let reasons: Vec<Option<String>> = match result {
@@ -163,10 +167,13 @@ async fn submit(
         if asked.is_none() {
             pause = (pause * 2).min(MAX_RESEND_PAUSE.max(policy.after));
         }
-        (txs, indices) = to_send_again(txs, indices, &reasons);
+        let txs = params.as_ref().map(SubmitParams::txs).unwrap_or_default();
+        let (txs, again_indices) = to_send_again(txs, indices, &reasons);
         if txs.is_empty() {
             break;
         }
+        params = Some(SubmitParams::new(&txs));
+        indices = again_indices;
         tokio::time::sleep_until(again.into()).await;
     }
     first_round_trip.unwrap_or_default()
