@@ -22,7 +22,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One thread: the bench's tasks are small (a batch sent, an answer booked, a block's
+    // hashes read), and on a machine the nodes keep busy, waking a second worker for each of
+    // them cost more than the work (about a sixth of the bench's CPU at 12,000 tx/s,
+    // docs/PERFORMANCE.md, twentieth session). Signing runs on the blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("vellum-bench: cannot start the async runtime: {e}");
