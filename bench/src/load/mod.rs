@@ -4,8 +4,9 @@
 //!
 //! Each batch's JSON-RPC parameters are written out when the plan is made, before the clock
 //! starts, like the signatures: the load generator shares the machine with the nodes it
-//! measures, and escaping and copying some 15,000 strings a second was about a tenth of its
-//! CPU (docs/PERFORMANCE.md, twentieth session).
+//! measures, and serializing some 15,000 hex strings a second while sending was part of its
+//! CPU (with mimalloc, this took 17% of the bench's CPU off; docs/PERFORMANCE.md, twentieth
+//! session).
 
 pub mod send;
 pub mod sign;
