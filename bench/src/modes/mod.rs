@@ -38,7 +38,7 @@ pub fn localnet(settings: &Settings, accounts: Option<&Accounts>) -> Result<Loca
     })
 }
 
-/// Signs `count` transactions off the async workers, so that a signal is still handled; they
+/// Signs `count` transactions off the runtime's thread, so that a signal is still handled; they
 /// expire `valid_for` from now.
 pub async fn presign(
     accounts: Arc<Accounts>,

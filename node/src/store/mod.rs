@@ -6,12 +6,12 @@
 //! after a crash the store holds either everything that block brought or none of it, and the
 //! state it reloads is always the state after its latest block. The one exception is the
 //! block's `txs` entries: its batch holds its outcomes instead, and the entries are written
-//! at the next state checkpoint, rebuilt from the outcomes until then (`recent.rs`). The safety state is written
-//! synced too, before the vote it covers leaves the process, as one record with the core's
-//! recovery (its own last votes and its lock's proof), the body of the block it is locked on
-//! and the decided blocks not yet durable ([`SafetyRecord`]): `RocksStore` keeps it in two
-//! small files of its own ([`SafetyFile`]), so a signature does not wait behind a block's
-//! batch; [`MemoryStore`] keeps it in the `wal` column.
+//! at the next state checkpoint, rebuilt from the outcomes until then (`recent.rs`). The
+//! safety state is written synced too, before the vote it covers leaves the process, as one
+//! record with the core's recovery (its own last votes and its lock's proof), the body of the
+//! block it is locked on and the decided blocks not yet durable ([`SafetyRecord`]):
+//! `RocksStore` keeps it in two small files of its own ([`SafetyFile`]), so a signature does
+//! not wait behind a block's batch; [`MemoryStore`] keeps it in the `wal` column.
 //!
 //! [`Store`] is implemented once (in `columns.rs`) over ordered key-value columns
 //! ([`ColumnStore`]); [`MemoryStore`] (tests, tools) and `RocksStore` (feature `rocksdb`) only

@@ -1,8 +1,9 @@
 //! The RocksDB store: one column family per [`Column`], one `WriteBatch` per write set, synced
 //! when asked (every block once written), so a node killed at any moment reopens with each
 //! block either wholly present or absent. Sorted entries in bulk (a checkpoint's `txs`
-//! entries) are written as one table file and ingested whole. The safety state lives beside it in files of its own
-//! ([`SafetyFile`]); a directory that kept it in the `wal` column has it moved there on open.
+//! entries) are written as one table file and ingested whole. The safety state lives beside
+//! it in files of its own ([`SafetyFile`]); a directory that kept it in the `wal` column has
+//! it moved there on open.
 //!
 //! RocksDB locks its directory (the `LOCK` file): a second process, or a second open in this
 //! one, gets [`StoreError::Locked`] instead of a corrupted directory; the safety files are

@@ -3,8 +3,8 @@
 //! Writes. Every committed transaction writes keys that land at random places of large
 //! memtables: its hash in `txs` (until format 2, below), its sender's and recipient's
 //! history entries (address first), and, at each state checkpoint, the accounts changed in
-//! `state` (address). In RocksDB's skip list memtable (64 MiB when this was measured), each such insert searches
-//! from the top of the list and misses the cache at nearly every level:
+//! `state` (address). In RocksDB's skip list memtable (64 MiB when this was measured), each
+//! such insert searches from the top of the list and misses the cache at nearly every level:
 //! at 7,000 tx/s the block writers' skip list searches were a tenth of the machine (perf,
 //! 2026-12-05), more than anything but signature verification.
 //!
