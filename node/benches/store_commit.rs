@@ -18,63 +18,31 @@
 
 use std::time::Instant;
 
-use vellum_node::store::suite::chain::{Committed, TestChain, address};
+mod common;
+
+use common::{ACCOUNTS, BLOCK_TXS, Unchecked, median, process_cpu_ms, transfers};
+use vellum_node::store::suite::chain::{Committed, TestChain};
 use vellum_node::store::{RocksStore, Store};
-use vellum_protocol::{
-    Account, Address, Amount, BlockContext, Operation, Signature, SignatureCheck,
-    SignedTransaction, Transaction, build_block,
-};
+use vellum_protocol::{Account, Address, BlockContext, build_block};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CHAIN: &str = "store-bench";
-const ACCOUNTS: usize = 4_000;
-const BLOCK_TXS: usize = 2_000;
 /// Enough blocks for the `txs`, `history` and `blocks` memtables to fill, flush and compact.
 const BLOCKS: usize = 500;
 const RUNS: usize = 3;
-
-/// The store does not look at signatures: the blocks are built as if every one verified.
-struct Unchecked;
-
-impl SignatureCheck for Unchecked {
-    fn verified(&self, txs: &[SignedTransaction]) -> Vec<bool> {
-        vec![true; txs.len()]
-    }
-}
 
 /// `BLOCKS` full blocks of transfers: block `b` has accounts `2000 b .. 2000 b + 1999` (mod
 /// 4,000) each send to the next account, as the bench's load does; each with the accounts it
 /// changed, as the block writer receives it.
 fn chain(test_chain: &TestChain) -> Vec<(Committed, Vec<(Address, Account)>)> {
-    let (validators, users) = (&test_chain.validators, &test_chain.users);
+    let validators = &test_chain.validators;
     let mut state = test_chain.state.clone();
     let mut last_commit = None;
     let mut blocks = Vec::with_capacity(BLOCKS);
     for b in 0..BLOCKS {
-        let txs: Vec<SignedTransaction> = (0..BLOCK_TXS)
-            .map(|i| {
-                let from = (b * BLOCK_TXS + i) % ACCOUNTS;
-                let to = (from + 1) % ACCOUNTS;
-                let mut signature = [0u8; 64];
-                signature[..8].copy_from_slice(&((b * BLOCK_TXS + i) as u64).to_be_bytes());
-                SignedTransaction {
-                    tx: Transaction {
-                        chain_id: CHAIN.into(),
-                        sender: users[from].public(),
-                        nonce: (b * BLOCK_TXS / ACCOUNTS) as u64,
-                        expiry_ms: u64::MAX,
-                        op: Operation::Transfer {
-                            to: address(&users[to]),
-                            amount: Amount(1),
-                            memo: String::new(),
-                        },
-                    },
-                    signature: Signature(signature),
-                }
-            })
-            .collect();
+        let txs = transfers(test_chain, CHAIN, b);
         let ctx = BlockContext {
             time_ms: state.last_time_ms() + 100,
             proposer: validators[b % validators.len()].public(),
@@ -96,20 +64,6 @@ fn chain(test_chain: &TestChain) -> Vec<(Committed, Vec<(Address, Account)>)> {
         blocks.push((committed, changed));
     }
     blocks
-}
-
-/// This process's CPU time (user and system, every thread) in milliseconds.
-fn process_cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux /proc");
-    // The fields after the command name, which ends with the last ')'.
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks * 10.0 // USER_HZ is 100 on Linux
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {

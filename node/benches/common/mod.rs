@@ -1,0 +1,69 @@
+//! What the node's benches share: full blocks of transfers among the test chain's users, a
+//! signature check that answers from nothing (as the node's cache does for transactions it
+//! verified on admission), the process's CPU time and a median.
+
+// Each bench is its own crate and uses only part of this.
+#![allow(dead_code)]
+
+use vellum_node::store::suite::chain::{TestChain, address};
+use vellum_protocol::{
+    Amount, Operation, Signature, SignatureCheck, SignedTransaction, SignedVote, Transaction,
+};
+
+pub const ACCOUNTS: usize = 4_000;
+pub const BLOCK_TXS: usize = 2_000;
+
+/// Every signature taken as verified: the node verifies each transaction once, on admission,
+/// and a block's precommits as they arrive, so applying a block looks them up and no more.
+pub struct Unchecked;
+
+impl SignatureCheck for Unchecked {
+    fn verified(&self, txs: &[SignedTransaction]) -> Vec<bool> {
+        vec![true; txs.len()]
+    }
+    fn known_precommit(&self, _vote: &SignedVote) -> bool {
+        true
+    }
+}
+
+/// Block `b`'s transfers: accounts `2000 b .. 2000 b + 1999` (mod 4,000) each send 1 to the
+/// next account, as the bench's load does, each with a distinct (unverified) signature.
+pub fn transfers(chain: &TestChain, chain_id: &str, b: usize) -> Vec<SignedTransaction> {
+    let users = &chain.users;
+    (0..BLOCK_TXS)
+        .map(|i| {
+            let from = (b * BLOCK_TXS + i) % ACCOUNTS;
+            let to = (from + 1) % ACCOUNTS;
+            let mut signature = [0u8; 64];
+            signature[..8].copy_from_slice(&((b * BLOCK_TXS + i) as u64).to_be_bytes());
+            SignedTransaction {
+                tx: Transaction {
+                    chain_id: chain_id.into(),
+                    sender: users[from].public(),
+                    nonce: (b * BLOCK_TXS / ACCOUNTS) as u64,
+                    expiry_ms: u64::MAX,
+                    op: Operation::Transfer {
+                        to: address(&users[to]),
+                        amount: Amount(1),
+                        memo: String::new(),
+                    },
+                },
+                signature: Signature(signature),
+            }
+        })
+        .collect()
+}
+
+/// This process's CPU time (user and system, every thread) in milliseconds.
+pub fn process_cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux /proc");
+    // The fields after the command name, which ends with the last ')'.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks * 10.0 // USER_HZ is 100 on Linux
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
