@@ -25,6 +25,7 @@ mod decompress;
 mod field;
 #[cfg(target_arch = "x86_64")]
 mod field_x8;
+mod short_sha256;
 /// No vector field arithmetic on this architecture: `field_x8`'s two entry points, saying so,
 /// and every point goes to curve25519-dalek.
 #[cfg(not(target_arch = "x86_64"))]
@@ -68,6 +69,10 @@ impl Hash {
 
     /// SHA-256 of the concatenation of `parts`.
     pub fn of(parts: &[&[u8]]) -> Hash {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len <= short_sha256::MAX_LEN {
+            return Hash(short_sha256::digest(parts, len));
+        }
         let mut h = Sha256::new();
         for p in parts {
             h.update(p);

@@ -35,10 +35,14 @@ pub fn key_bit(key: &Hash, i: usize) -> bool {
 
 /// The first bit at which two keys differ, or `None` when they are equal.
 fn first_difference(a: &Hash, b: &Hash) -> Option<usize> {
-    a.0.iter()
-        .zip(&b.0)
-        .position(|(x, y)| x != y)
-        .map(|i| i * 8 + (a.0[i] ^ b.0[i]).leading_zeros() as usize)
+    // Eight bytes at a time: an insert asks this at every level of its path.
+    let words = |h: &Hash| -> [u64; 4] {
+        std::array::from_fn(|i| u64::from_be_bytes(h.0[i * 8..i * 8 + 8].try_into().unwrap()))
+    };
+    let (a, b) = (words(a), words(b));
+    (0..4)
+        .find(|&i| a[i] != b[i])
+        .map(|i| i * 64 + (a[i] ^ b[i]).leading_zeros() as usize)
 }
 
 /// `SHA-256(0x00 || key || value_hash)`.
@@ -152,7 +156,7 @@ impl<V: TrieValue> Node<V> {
 /// clone) is changed in place; a shared one is copied first (`Arc::make_mut`), so other trees
 /// never see the change. Updating many keys between two clones thus allocates each new node
 /// once, not once per update.
-fn insert<V: Clone>(node: &mut Arc<Node<V>>, key: Hash, value: V) {
+fn insert<V: Clone>(node: &mut Arc<Node<V>>, key: Hash, value: V) -> bool {
     let diverges_at = match &**node {
         Node::Leaf { key: k, .. } => first_difference(k, &key),
         // A key outside the shared prefix gets a new branch above this one.
@@ -161,13 +165,23 @@ fn insert<V: Clone>(node: &mut Arc<Node<V>>, key: Hash, value: V) {
     if let Some(d) = diverges_at {
         let old = node.clone();
         *node = Node::join(d, old, Node::leaf(key, value));
-        return;
+        return true;
     }
     if let Node::Leaf { .. } = **node {
-        *node = Node::leaf(key, value);
-        return;
+        // A leaf made since the last clone (this key written before in the same block) is
+        // rewritten in place: no allocation.
+        match Arc::get_mut(node) {
+            Some(Node::Leaf {
+                value: v, hash: h, ..
+            }) => {
+                *v = value;
+                h.take();
+            }
+            _ => *node = Node::leaf(key, value),
+        }
+        return false;
     }
-    if let Node::Branch {
+    let Node::Branch {
         bit,
         left,
         right,
@@ -175,15 +189,18 @@ fn insert<V: Clone>(node: &mut Arc<Node<V>>, key: Hash, value: V) {
         hash,
         ..
     } = Arc::make_mut(node)
-    {
-        hash.take();
-        if key_bit(&key, *bit) {
-            insert(right, key, value);
-        } else {
-            insert(left, key, value);
-        }
-        *len = left.len() + right.len();
-    }
+    else {
+        unreachable!("a leaf returned above");
+    };
+    hash.take();
+    let added = if key_bit(&key, *bit) {
+        insert(right, key, value)
+    } else {
+        insert(left, key, value)
+    };
+    // Counted without reading the other side, which this update need not bring into cache.
+    *len += usize::from(added);
+    added
 }
 
 /// `None` when `key` is absent (nothing changes), else the subtree without it.
@@ -268,7 +285,9 @@ impl<V> SparseMerkleTree<V> {
         V: Clone,
     {
         match &mut self.root {
-            Some(root) => insert(root, key, value),
+            Some(root) => {
+                insert(root, key, value);
+            }
             None => self.root = Some(Node::leaf(key, value)),
         }
     }

@@ -70,6 +70,23 @@ pub struct PendingValidatorChange {
     pub change: ValidatorChange,
 }
 
+/// An address and its trie key ([`account_key`]): a transaction that reads an account and
+/// then writes it hashes the address once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Keyed {
+    pub address: Address,
+    pub key: Hash,
+}
+
+impl Keyed {
+    pub fn new(address: Address) -> Keyed {
+        Keyed {
+            address,
+            key: account_key(&address),
+        }
+    }
+}
+
 /// Everything but the accounts; shared between clones until one of them changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Fields {
@@ -250,11 +267,24 @@ impl LedgerState {
     }
 
     pub(crate) fn set_account(&mut self, address: Address, account: Account) {
-        let key = account_key(&address);
+        self.set_account_keyed(Keyed::new(address), account);
+    }
+    /// [`LedgerState::account`] by an address whose trie key is hashed already.
+    pub(crate) fn account_keyed(&self, at: &Keyed) -> Account {
+        self.accounts
+            .get(&at.key)
+            .map_or_else(Account::default, |e| e.account)
+    }
+    /// Sets the account at an address whose trie key is hashed already.
+    pub(crate) fn set_account_keyed(&mut self, at: Keyed, account: Account) {
         if account.is_default() {
-            self.accounts.remove(&key);
+            self.accounts.remove(&at.key);
         } else {
-            self.accounts.insert(key, AccountEntry { address, account });
+            let entry = AccountEntry {
+                address: at.address,
+                account,
+            };
+            self.accounts.insert(at.key, entry);
         }
     }
     pub(crate) fn fields_mut(&mut self) -> &mut Fields {

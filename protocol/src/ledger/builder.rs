@@ -8,13 +8,12 @@
 
 use std::collections::HashSet;
 
-use crate::address::Address;
 use crate::block::{Block, Header, MAX_BLOCK_TXS, merkle_root};
 use crate::certificate::CommitCertificate;
 use crate::crypto::{Hash, PublicKey};
 use crate::encoding::Encode;
 use crate::receipt::{Receipt, RejectReason};
-use crate::state::{Account, LedgerState};
+use crate::state::{Account, Keyed, LedgerState};
 use crate::transaction::{MAX_TX_BYTES, SignedTransaction};
 
 use super::SignatureCheck;
@@ -156,12 +155,12 @@ struct Draft {
 
 impl Draft {
     /// The sender and its account if `stx` (its signature already checked) is admissible now.
-    fn admissible(&self, stx: &SignedTransaction) -> Result<(Address, Account), RejectReason> {
+    fn admissible(&self, stx: &SignedTransaction) -> Result<(Keyed, Account), RejectReason> {
         admit(&self.next, stx, self.time_ms, true)
     }
 
     /// Executes an admissible transaction and adds it to the block.
-    fn take(&mut self, stx: SignedTransaction, hash: Hash, sender: (Address, Account)) {
+    fn take(&mut self, stx: SignedTransaction, hash: Hash, sender: (Keyed, Account)) {
         let outcome = execute(&mut self.next, sender, &stx.tx, self.height);
         self.receipts.push(Receipt {
             tx_hash: hash,

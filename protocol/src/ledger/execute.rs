@@ -11,7 +11,7 @@ use crate::address::Address;
 use crate::amount::Amount;
 use crate::crypto::PublicKey;
 use crate::receipt::{Outcome, RejectReason, ValidatorChangeError};
-use crate::state::{Account, LedgerState, PendingValidatorChange, ValidatorChange};
+use crate::state::{Account, Keyed, LedgerState, PendingValidatorChange, ValidatorChange};
 use crate::transaction::{MAX_MEMO_LEN, Operation, SignedTransaction, Transaction};
 
 use super::VALIDATOR_CHANGE_DELAY;
@@ -41,14 +41,14 @@ pub(crate) fn admit(
     stx: &SignedTransaction,
     block_time_ms: u64,
     signature_ok: bool,
-) -> Result<(Address, Account), RejectReason> {
+) -> Result<(Keyed, Account), RejectReason> {
     let tx = &stx.tx;
     check_form(tx, state.chain_id())?;
     if !signature_ok {
         return Err(RejectReason::BadSignature);
     }
-    let sender = tx.sender_address();
-    let account = state.account(&sender);
+    let sender = Keyed::new(tx.sender_address());
+    let account = state.account_keyed(&sender);
     check_nonce(account.nonce, tx.nonce)?;
     if block_time_ms > tx.expiry_ms {
         return Err(RejectReason::Expired);
@@ -72,7 +72,7 @@ pub(crate) fn check_nonce(expected: u64, got: u64) -> Result<(), RejectReason> {
 /// applies only if every check of the operation passes.
 pub(crate) fn execute(
     state: &mut LedgerState,
-    (sender, account): (Address, Account),
+    (sender, account): (Keyed, Account),
     tx: &Transaction,
     height: u64,
 ) -> Outcome {
@@ -82,14 +82,14 @@ pub(crate) fn execute(
         ..account
     };
     let mut after = consumed;
-    match run(state, sender, &mut after, &tx.op, height) {
+    match run(state, sender.address, &mut after, &tx.op, height) {
         Ok(()) => {
-            state.set_account(sender, after);
+            state.set_account_keyed(sender, after);
             Outcome::Committed
         }
         Err(reason) => {
             // `run` writes nothing to `state` before its last check, so only the nonce moves.
-            state.set_account(sender, consumed);
+            state.set_account_keyed(sender, consumed);
             Outcome::Rejected(reason)
         }
     }
@@ -181,7 +181,8 @@ fn run(
     precheck(state, &sender, account, op)?;
     match op {
         Operation::Transfer { to, amount, .. } => {
-            let mut recipient = state.account(to);
+            let to = Keyed::new(*to);
+            let mut recipient = state.account_keyed(&to);
             recipient.balance = recipient
                 .balance
                 .checked_add(*amount)
@@ -190,7 +191,7 @@ fn run(
                 .balance
                 .checked_sub(*amount)
                 .expect("checked affordable");
-            state.set_account(*to, recipient);
+            state.set_account_keyed(to, recipient);
         }
         Operation::Mint { to, amount } => {
             let supply = state
