@@ -37,6 +37,8 @@ pub struct Metrics {
     pub signature_cache_hits: AtomicU64,
     /// Calls to the batch verifier: verified / batches is the mean batch size.
     pub signature_batches: AtomicU64,
+    /// Compact proposals whose block was fetched from a peer (the pool lacked transactions).
+    pub proposal_blocks_fetched: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
@@ -168,6 +170,13 @@ impl Metrics {
             "counter",
             &self.signature_batches,
         );
+        gauge(
+            &mut out,
+            "vellum_proposal_blocks_fetched_total",
+            "Compact proposals whose block was fetched from a peer: the pool lacked some of its transactions.",
+            "counter",
+            &self.proposal_blocks_fetched,
+        );
         let name = "vellum_commit_latency_ms";
         let _ = writeln!(
             out,
@@ -252,6 +261,7 @@ mod tests {
             "vellum_mempool_txs",
             "vellum_mempool_bytes",
             "vellum_sync_lag",
+            "vellum_proposal_blocks_fetched_total",
         ] {
             assert!(text.contains(&format!("\n{name} ")), "{name} missing");
         }

@@ -52,6 +52,16 @@ impl Bodies {
             .get(hash)
             .map(|b| (b.block.clone(), b.tx_hashes.clone()))
     }
+    /// The hashes of the body's transactions, in block order, when they are known: they came
+    /// with it, or it was validated (receipt `i` is transaction `i`'s).
+    pub fn tx_hash_list(&self, hash: &Hash) -> Option<Vec<Hash>> {
+        let body = self.by_hash.get(hash)?;
+        match (&body.tx_hashes, &body.valid) {
+            (Some(hashes), _) => Some(hashes.as_slice().to_vec()),
+            (None, Some((_, receipts))) => Some(receipts.iter().map(|r| r.tx_hash).collect()),
+            (None, None) => None,
+        }
+    }
     pub fn is_valid(&self, hash: &Hash) -> bool {
         self.by_hash.get(hash).is_some_and(|b| b.valid.is_some())
     }

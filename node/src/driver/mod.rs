@@ -22,6 +22,7 @@
 //! is down; they play no part in safety, so validators need not agree on them.
 
 mod bodies;
+mod compact;
 mod precommits;
 #[cfg(test)]
 mod tests;
@@ -40,9 +41,11 @@ use vellum_protocol::{
 };
 
 use crate::mempool::{AdmissionError, Mempool, Removal};
+use crate::network::BlockOutline;
 pub use crate::network::ConsensusMessage;
 use crate::store::{Store, StoreError};
 use bodies::Bodies;
+use compact::{Unfilled, Waiting};
 use precommits::{Checks, KnownPrecommits};
 pub use writer::{After, BlockWriter};
 
@@ -64,6 +67,15 @@ pub enum Effect {
         from_height: u64,
     },
     Evidence(Evidence),
+    /// A compact proposal's block is not in the pool: ask peers for block `hash` (of height
+    /// `height`) and hand it to [`Driver::on_fetched_block`].
+    FetchBlock {
+        hash: Hash,
+        height: u64,
+    },
+    /// This node proposed `block` in compact form: peers whose pools lack some of its
+    /// transactions ask for it by hash, so it must be served until it is committed.
+    Proposed(Arc<Block>),
     /// Call [`Driver::on_heartbeat`] at `at_ms` (the heartbeat's next deadline).
     WakeAt {
         at_ms: u64,
@@ -131,6 +143,11 @@ pub struct Driver {
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
+    /// Compact proposals whose blocks the pool cannot fill yet.
+    waiting: Waiting,
+    /// A block the core decided while its compact proposal waited (its height, hash and
+    /// certificate): committed once the block is whole.
+    decided_unfilled: Option<(u64, Hash, CommitCertificate)>,
 }
 
 /// Most messages kept for heights after the next.
@@ -155,7 +172,8 @@ fn signed_at(safety: &SafetyState, height: u64) -> bool {
 
 fn height_of(msg: &ConsensusMessage) -> u64 {
     match msg {
-        ConsensusMessage::Proposal { proposal, .. } => proposal.proposal.height,
+        ConsensusMessage::Proposal { proposal, .. }
+        | ConsensusMessage::CompactProposal { proposal, .. } => proposal.proposal.height,
         ConsensusMessage::Vote(v) => v.vote.height,
     }
 }
@@ -222,6 +240,8 @@ impl Driver {
             last_block_txs: 0,
             future: Vec::new(),
             future_since_ms: None,
+            waiting: Waiting::default(),
+            decided_unfilled: None,
         })
     }
 
@@ -326,6 +346,112 @@ impl Driver {
         self.on_consensus(msg, Some(tx_hashes), now_ms, effects);
     }
 
+    /// A compact proposal as the network checked it (`network::validate`): signed by a
+    /// validator for this chain, for the block `outline` names, and `tx_hashes` are distinct
+    /// with the header's `tx_root` as their root. The block is filled from the pool; if the
+    /// pool lacks some of its transactions the proposal waits (see [`Driver::awaits_transactions`]).
+    pub fn on_checked_compact(
+        &mut self,
+        proposal: SignedProposal,
+        outline: Box<BlockOutline>,
+        tx_hashes: TxHashes,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        let msg = ConsensusMessage::CompactProposal {
+            proposal,
+            outline,
+            tx_hashes: tx_hashes.as_slice().to_vec(),
+        };
+        self.on_consensus(msg, Some(tx_hashes), now_ms, effects);
+    }
+
+    /// Whether a compact proposal waits for transactions the node has gathered and not yet
+    /// admitted: the caller admits them now, then calls [`Driver::fill_waiting`].
+    pub fn awaits_transactions(&self) -> bool {
+        self.waiting.awaits_pool()
+    }
+
+    /// After an admission: each compact proposal that waited for it is filled from the pool
+    /// and handed to the core, or, still lacking transactions, its block is asked of the peers
+    /// ([`Effect::FetchBlock`]). While `more_coming` (network events wait to be taken, which
+    /// may hold the missing transactions), a proposal waits up to [`compact::FETCH_AFTER_MS`]
+    /// for them before its block is fetched.
+    pub fn fill_waiting(&mut self, now_ms: u64, more_coming: bool, effects: &mut Vec<Effect>) {
+        for mut unfilled in self.waiting.take_unfetched() {
+            match compact::fill(&unfilled.outline, &unfilled.tx_hashes, &self.mempool) {
+                Some(block) => {
+                    let Unfilled {
+                        proposal,
+                        tx_hashes,
+                        ..
+                    } = unfilled;
+                    self.proposal_filled(proposal, block, tx_hashes, now_ms, effects);
+                }
+                None if more_coming
+                    && now_ms.saturating_sub(unfilled.since_ms) < compact::FETCH_AFTER_MS =>
+                {
+                    self.waiting.hold(unfilled);
+                }
+                None => {
+                    tracing::debug!(
+                        height = unfilled.outline.height(),
+                        block = %unfilled.hash(),
+                        "a compact proposal's transactions are not in the pool; fetching its block"
+                    );
+                    effects.push(Effect::FetchBlock {
+                        hash: unfilled.hash(),
+                        height: unfilled.outline.height(),
+                    });
+                    unfilled.fetching = true;
+                    self.waiting.hold(unfilled);
+                }
+            }
+        }
+    }
+
+    /// A block a peer sent for a compact proposal's: `tx_hashes` must be
+    /// `TxHashes::of(&block.txs)`, with the header's `tx_root` as their root (the fetch
+    /// checks both). A block no held proposal names is ignored.
+    pub fn on_fetched_block(
+        &mut self,
+        block: Block,
+        tx_hashes: TxHashes,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        if let Some(unfilled) = self.waiting.take(&block.hash()) {
+            self.proposal_filled(unfilled.proposal, block, tx_hashes, now_ms, effects);
+        }
+    }
+
+    /// A compact proposal's block is whole: the core hears of the proposal now, if it is
+    /// still for the height under way.
+    fn proposal_filled(
+        &mut self,
+        proposal: SignedProposal,
+        block: Block,
+        tx_hashes: TxHashes,
+        now_ms: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        if proposal.proposal.height != self.state.height() + 1 {
+            return;
+        }
+        let hash = block.hash();
+        self.bodies.insert(Arc::new(block), Some(tx_hashes));
+        if let Some((height, decided, certificate)) = self.decided_unfilled.take() {
+            if decided == hash {
+                if self.apply_decided(now_ms, height, hash, certificate, effects) {
+                    self.after_commit(now_ms, effects);
+                }
+                return;
+            }
+            self.decided_unfilled = Some((height, decided, certificate));
+        }
+        self.feed(now_ms, Input::VerifiedProposal(proposal), effects);
+    }
+
     fn on_consensus(
         &mut self,
         msg: ConsensusMessage,
@@ -367,6 +493,46 @@ impl Driver {
                 );
                 if block.hash() == proposal.proposal.block {
                     self.bodies.insert(Arc::new(*block), tx_hashes);
+                }
+                Input::VerifiedProposal(proposal)
+            }
+            ConsensusMessage::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes: listed,
+            } => {
+                let hash = proposal.proposal.block;
+                // Checked by the network already, unless it waited here for its height.
+                let tx_hashes = match tx_hashes {
+                    Some(h) => h,
+                    None => match TxHashes::listed(listed) {
+                        Ok(h) if h.root() == outline.header.tx_root => h,
+                        _ => return,
+                    },
+                };
+                if outline.hash() != hash {
+                    return;
+                }
+                tracing::debug!(
+                    height,
+                    round = proposal.proposal.round,
+                    txs = tx_hashes.len(),
+                    "compact proposal received"
+                );
+                if self.bodies.get(&hash).is_none() {
+                    match compact::fill(&outline, &tx_hashes, &self.mempool) {
+                        Some(block) => self.bodies.insert(Arc::new(block), Some(tx_hashes)),
+                        None => {
+                            self.waiting.hold(Unfilled {
+                                proposal,
+                                outline,
+                                tx_hashes,
+                                fetching: false,
+                                since_ms: now_ms,
+                            });
+                            return;
+                        }
+                    }
                 }
                 Input::VerifiedProposal(proposal)
             }
@@ -515,15 +681,30 @@ impl Driver {
             Output::PersistSafety { state, recovery } => self.persist_safety(&state, &recovery),
             Output::BroadcastProposal(p) => match self.bodies.get(&p.proposal.block) {
                 Some(block) => {
+                    let tx_hashes = self.bodies.tx_hash_list(&p.proposal.block);
                     tracing::debug!(
                         height = p.proposal.height,
                         round = p.proposal.round,
+                        compact = tx_hashes.is_some(),
                         "proposal sent"
                     );
-                    effects.push(Effect::Broadcast(ConsensusMessage::Proposal {
-                        proposal: p,
-                        block: Box::new((*block).clone()),
-                    }));
+                    // Compact when the transactions' hashes are at hand (always, for a block
+                    // this node built or filled); a body restored after a restart goes whole.
+                    let msg = match tx_hashes {
+                        Some(tx_hashes) => {
+                            effects.push(Effect::Proposed(Arc::clone(&block)));
+                            ConsensusMessage::CompactProposal {
+                                proposal: p,
+                                outline: Box::new(BlockOutline::of(&block)),
+                                tx_hashes,
+                            }
+                        }
+                        None => ConsensusMessage::Proposal {
+                            proposal: p,
+                            block: Box::new((*block).clone()),
+                        },
+                    };
+                    effects.push(Effect::Broadcast(msg));
                 }
                 None => {
                     tracing::error!(block = %p.proposal.block, "proposed a block it does not hold")
@@ -591,6 +772,16 @@ impl Driver {
                 certificate,
                 ..
             } => {
+                // Decided by the votes before its compact proposal could be filled: the block
+                // is fetched now (the pool will not get what it lacks in time), and committed
+                // when it arrives.
+                if self.bodies.get(&block).is_none() && self.waiting.holds(&block) {
+                    if let Some(hash) = self.waiting.start_fetch(&block) {
+                        effects.push(Effect::FetchBlock { hash, height });
+                    }
+                    self.decided_unfilled = Some((height, block, certificate));
+                    return;
+                }
                 if self.apply_decided(now_ms, height, block, certificate, effects) {
                     self.after_commit(now_ms, effects);
                 }
@@ -721,6 +912,8 @@ impl Driver {
         self.state = after;
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);
+        self.waiting.retain_above(height);
+        self.decided_unfilled = None;
         self.precommits.retain_from(height);
         self.last_block_txs = block.txs.len();
         let evicted = self

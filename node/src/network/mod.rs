@@ -6,7 +6,8 @@
 //! it through a cloneable [`NetworkHandle`] and receives [`NetworkEvent`]s on a channel.
 //!
 //! # Layout
-//! - [`wire`]: the messages and their byte limits, in the canonical encoding.
+//! - [`wire`]: the messages and their byte limits, in the canonical encoding; [`outline`]: the
+//!   block without its transactions that a compact proposal carries.
 //! - [`validate`]: what a gossip message must pass before it is delivered or forwarded.
 //! - [`permission`]: refuses peers that are neither validators nor configured observers.
 //! - [`sync`]: the block-sync protocol and the [`BlockSource`] it answers from.
@@ -15,6 +16,7 @@
 
 mod behaviour;
 mod event_loop;
+pub mod outline;
 pub mod permission;
 pub mod sync;
 pub mod validate;
@@ -36,6 +38,7 @@ use vellum_protocol::crypto::Hash;
 use vellum_protocol::transaction::SignedTransaction;
 use vellum_protocol::validator::ValidatorSet;
 
+pub use outline::BlockOutline;
 pub use permission::AllowedPeers;
 pub use sync::BlockSource;
 pub use wire::{ConsensusMessage, SyncRequest, SyncResponse, TxBatch};

@@ -3,7 +3,8 @@
 //! Consensus messages: within the size limit, decodable, signed by a key of the current
 //! validator set with a signature that verifies for this chain, and for a proposal, a block
 //! whose hash is the proposed one and whose transactions match its header (hashed once here:
-//! the hashes go on with the proposal to the ledger rule). Transaction batches: within the size
+//! the hashes go on with the proposal to the ledger rule); for a compact proposal, an outline
+//! whose hash is the proposed one and distinct transaction hashes whose root is the header's. Transaction batches: within the size
 //! limit and decodable only; their signatures are verified in batches by the mempool, and
 //! verifying them here too would double the cost.
 
@@ -12,6 +13,7 @@ use vellum_protocol::encoding::DecodeError;
 use vellum_protocol::validator::ValidatorSet;
 use vellum_protocol::{Block, SignedProposal, SignedVote, TxHashes};
 
+use super::outline::BlockOutline;
 use super::wire::{
     ConsensusMessage, MAX_BATCH_BYTES, MAX_CONSENSUS_BYTES, TxBatch, decode_bounded,
 };
@@ -40,6 +42,13 @@ pub enum Checked {
         block: Box<Block>,
         tx_hashes: TxHashes,
     },
+    /// A compact proposal: its outline is of the proposed block, and `tx_hashes` are distinct,
+    /// at most a block's worth, with the header's `tx_root` as their root.
+    CompactProposal {
+        proposal: SignedProposal,
+        outline: Box<BlockOutline>,
+        tx_hashes: TxHashes,
+    },
 }
 
 impl Checked {
@@ -50,6 +59,15 @@ impl Checked {
             Checked::Proposal {
                 proposal, block, ..
             } => ConsensusMessage::Proposal { proposal, block },
+            Checked::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes,
+            } => ConsensusMessage::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes: tx_hashes.as_slice().to_vec(),
+            },
         }
     }
 }
@@ -88,6 +106,29 @@ pub fn consensus(
                 tx_hashes,
             })
         }
+        ConsensusMessage::CompactProposal {
+            proposal,
+            outline,
+            tx_hashes,
+        } => {
+            let key = proposal.proposal.proposer;
+            validators.get(&key).ok_or(Invalid::NotValidator(key))?;
+            proposal
+                .verify_in(chain_id, validators)
+                .map_err(|_| Invalid::BadSignature(key))?;
+            if proposal.proposal.block != outline.hash() {
+                return Err(Invalid::BlockMismatch);
+            }
+            let tx_hashes = TxHashes::listed(tx_hashes).map_err(|_| Invalid::BlockMismatch)?;
+            if tx_hashes.root() != outline.header.tx_root {
+                return Err(Invalid::BlockMismatch);
+            }
+            Ok(Checked::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes,
+            })
+        }
     }
 }
 
@@ -100,6 +141,7 @@ pub fn tx_batch(bytes: &[u8]) -> Result<TxBatch, Invalid> {
 mod tests {
     use super::*;
     use crate::network::fixtures::{CHAIN_ID, block, proposal, validator_set, vote};
+    use vellum_protocol::Hash;
     use vellum_protocol::block::tx_root;
     use vellum_protocol::encoding::Encode;
 
@@ -125,6 +167,50 @@ mod tests {
         let bytes = ConsensusMessage::Vote(vote(7, 4, None)).to_bytes();
         let err = consensus(&bytes, CHAIN_ID, &validator_set(3)).unwrap_err();
         assert!(matches!(err, Invalid::NotValidator(_)));
+    }
+
+    #[test]
+    fn a_compact_proposal_must_list_its_blocks_transactions_once_each() {
+        let set = validator_set(3);
+        let b = block(2, 4);
+        let hashes: Vec<Hash> = b.txs.iter().map(|t| t.hash()).collect();
+        let compact = |outline: BlockOutline, tx_hashes: Vec<Hash>| {
+            ConsensusMessage::CompactProposal {
+                proposal: proposal(&b),
+                outline: Box::new(outline),
+                tx_hashes,
+            }
+            .to_bytes()
+        };
+        match consensus(
+            &compact(BlockOutline::of(&b), hashes.clone()),
+            CHAIN_ID,
+            &set,
+        ) {
+            Ok(Checked::CompactProposal {
+                outline, tx_hashes, ..
+            }) => {
+                assert_eq!(*outline, BlockOutline::of(&b));
+                assert_eq!(tx_hashes, TxHashes::of(&b.txs).unwrap());
+            }
+            other => panic!("a valid compact proposal was not passed: {other:?}"),
+        }
+        let mut fewer = hashes.clone();
+        fewer.pop();
+        let mut repeated = hashes.clone();
+        repeated[3] = repeated[0];
+        let mut other = BlockOutline::of(&b);
+        other.header.time_ms += 1;
+        for (outline, tx_hashes) in [
+            (BlockOutline::of(&b), fewer),
+            (BlockOutline::of(&b), repeated),
+            (other, hashes),
+        ] {
+            assert_eq!(
+                consensus(&compact(outline, tx_hashes), CHAIN_ID, &set),
+                Err(Invalid::BlockMismatch)
+            );
+        }
     }
 
     #[test]

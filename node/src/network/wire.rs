@@ -6,6 +6,8 @@
 //! not sign anything.
 
 use vellum_protocol::block::{Block, MAX_BLOCK_TXS};
+
+use super::outline::BlockOutline;
 use vellum_protocol::certificate::CommitCertificate;
 use vellum_protocol::crypto::Hash;
 use vellum_protocol::encoding::{Decode, DecodeError, Encode, Reader, Writer};
@@ -14,7 +16,7 @@ use vellum_protocol::vote::{SignedProposal, SignedVote};
 
 /// Largest encoded block: full of the largest transactions, plus header and certificate.
 pub const MAX_BLOCK_BYTES: usize = MAX_BLOCK_TXS * MAX_TX_BYTES + 64 * 1024;
-/// Largest consensus message (a proposal carries its block).
+/// Largest consensus message (a proposal may carry its block).
 pub const MAX_CONSENSUS_BYTES: usize = MAX_BLOCK_BYTES + 1024;
 /// Most transactions in one gossip message.
 pub const MAX_BATCH_TXS: usize = 4096;
@@ -73,6 +75,13 @@ pub enum ConsensusMessage {
         block: Box<Block>,
     },
     Vote(SignedVote),
+    /// A proposal, its block's header and certificate, and its transactions' hashes in block
+    /// order: validators fill the block from their pools ([`BlockOutline`]).
+    CompactProposal {
+        proposal: SignedProposal,
+        outline: Box<BlockOutline>,
+        tx_hashes: Vec<Hash>,
+    },
 }
 
 /// A message of the transactions topic: many transactions, one gossip message.
@@ -116,6 +125,7 @@ impl Encode for ConsensusMessage {
         match self {
             ConsensusMessage::Proposal { block, .. } => 256 + block.size_hint(),
             ConsensusMessage::Vote(_) => 256,
+            ConsensusMessage::CompactProposal { tx_hashes, .. } => 1280 + 32 * tx_hashes.len(),
         }
     }
     fn encode(&self, w: &mut Writer) {
@@ -129,6 +139,16 @@ impl Encode for ConsensusMessage {
                 w.u8(1);
                 vote.encode(w);
             }
+            ConsensusMessage::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes,
+            } => {
+                w.u8(2);
+                proposal.encode(w);
+                outline.encode(w);
+                w.list(tx_hashes, |w, h| h.encode(w));
+            }
         }
     }
 }
@@ -141,6 +161,13 @@ impl Decode for ConsensusMessage {
                 block: Box::new(Block::decode(r)?),
             }),
             1 => Ok(ConsensusMessage::Vote(SignedVote::decode(r)?)),
+            2 => Ok(ConsensusMessage::CompactProposal {
+                proposal: SignedProposal::decode(r)?,
+                outline: Box::new(BlockOutline::decode(r)?),
+                tx_hashes: r.list("proposal transaction hashes", MAX_BLOCK_TXS, 32, |r| {
+                    Hash::decode(r)
+                })?,
+            }),
             tag => Err(DecodeError::BadTag {
                 what: "consensus message",
                 tag,

@@ -1,5 +1,6 @@
 use super::*;
 use crate::network::fixtures::{block, certificate, proposal, tx, vote};
+use crate::network::outline::BlockOutline;
 
 fn round_trip<T: Encode + Decode + PartialEq + std::fmt::Debug>(value: &T) {
     let bytes = value.to_bytes();
@@ -22,6 +23,11 @@ fn every_message_round_trips_and_refuses_truncation() {
     round_trip(&ConsensusMessage::Proposal {
         proposal: proposal(&b),
         block: Box::new(b.clone()),
+    });
+    round_trip(&ConsensusMessage::CompactProposal {
+        proposal: proposal(&b),
+        outline: Box::new(BlockOutline::of(&b)),
+        tx_hashes: b.txs.iter().map(|t| t.hash()).collect(),
     });
     round_trip(&TxBatch((0..10).map(tx).collect()));
     round_trip(&SyncRequest::Blocks {
@@ -97,4 +103,48 @@ fn an_envelope_opens_to_its_message_and_a_short_one_is_refused() {
     assert_eq!(open(&first).unwrap(), &msg[..]);
     assert_eq!(open(&second).unwrap(), &msg[..]);
     assert!(open(&first[..ENVELOPE_BYTES - 1]).is_err());
+}
+
+#[test]
+fn a_compact_proposal_is_a_fraction_of_the_full_one_and_fills_back_to_its_block() {
+    let b = block(5, 100);
+    let hashes: Vec<Hash> = b.txs.iter().map(|t| t.hash()).collect();
+    let outline = BlockOutline::of(&b);
+    assert_eq!(outline.hash(), b.hash());
+    assert_eq!(outline.fill(b.txs.clone()), b);
+    let compact = ConsensusMessage::CompactProposal {
+        proposal: proposal(&b),
+        outline: Box::new(outline),
+        tx_hashes: hashes,
+    }
+    .to_bytes();
+    let full = ConsensusMessage::Proposal {
+        proposal: proposal(&b),
+        block: Box::new(b),
+    }
+    .to_bytes();
+    assert!(
+        compact.len() * 3 < full.len(),
+        "{} against {}",
+        compact.len(),
+        full.len()
+    );
+}
+
+#[test]
+fn a_compact_proposal_over_the_block_limit_is_refused_before_allocating() {
+    let b = block(5, 1);
+    let mut w = Writer::new();
+    w.u8(2);
+    proposal(&b).encode(&mut w);
+    BlockOutline::of(&b).encode(&mut w);
+    w.u32(MAX_BLOCK_TXS as u32 + 1);
+    let err = ConsensusMessage::decode_exact(&w.into_bytes()).unwrap_err();
+    assert!(matches!(
+        err,
+        DecodeError::TooLong {
+            what: "proposal transaction hashes",
+            ..
+        }
+    ));
 }

@@ -11,13 +11,15 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use vellum_consensus::Timeout;
 use vellum_protocol::validator::ValidatorSet;
-use vellum_protocol::{Block, CommitCertificate};
+use vellum_protocol::{Block, CommitCertificate, Hash, TxHashes};
 
 use super::announce;
+use super::proposed::ProposedBlocks;
 use super::shared::Shared;
 use crate::driver::{Driver, Effect};
 use crate::metrics::Metrics;
@@ -34,6 +36,10 @@ pub struct Host {
     validators: Arc<RwLock<ValidatorSet>>,
     /// Where a sync request's blocks go.
     sync_results: mpsc::Sender<Vec<(Block, CommitCertificate)>>,
+    /// This node's compact proposals, served to peers by hash.
+    proposed: Arc<ProposedBlocks>,
+    /// Where a compact proposal's block fetched from a peer goes.
+    fetched: Option<mpsc::Sender<(Block, TxHashes)>>,
     /// Timeouts by time, then by insertion.
     timers: BinaryHeap<Reverse<(u64, u64, TimerKey)>>,
     seq: u64,
@@ -57,11 +63,25 @@ impl Host {
             metrics,
             validators,
             sync_results,
+            proposed: Arc::default(),
+            fetched: None,
             timers: BinaryHeap::new(),
             seq: 0,
             wake_at: None,
             syncing: false,
         }
+    }
+
+    /// Keeps this node's compact proposals in `proposed` (which the network serves), and sends
+    /// the blocks fetched for peers' compact proposals to `fetched`.
+    pub fn with_proposals(
+        mut self,
+        proposed: Arc<ProposedBlocks>,
+        fetched: mpsc::Sender<(Block, TxHashes)>,
+    ) -> Host {
+        self.proposed = proposed;
+        self.fetched = Some(fetched);
+        self
     }
 
     /// The earliest timeout scheduled.
@@ -115,6 +135,15 @@ impl Host {
                     );
                 }
                 Effect::Evicted(list) => announce::evicted(&self.shared, &list),
+                Effect::Proposed(block) => self.proposed.offer(block),
+                Effect::FetchBlock { hash, height } => {
+                    self.metrics
+                        .proposal_blocks_fetched
+                        .fetch_add(1, Ordering::Relaxed);
+                    if let Some(fetched) = &self.fetched {
+                        spawn_fetch(self.net.clone(), hash, height, fetched.clone());
+                    }
+                }
                 Effect::Sync { from_height } => self.sync(from_height),
                 Effect::Evidence(e) => {
                     tracing::warn!(offender = %e.offender(), "equivocation evidence")
@@ -167,6 +196,43 @@ fn spawn_sync(
             }
         }
         let _ = results.send(Vec::new()).await;
+    });
+}
+
+/// How long one peer may take to answer for a proposal's block.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Asks the peers in turn for block `hash`, a compact proposal's that the pool could not fill,
+/// and hands the first whole, matching answer to the node task with its transactions' hashes.
+fn spawn_fetch(
+    net: NetworkHandle,
+    hash: Hash,
+    height: u64,
+    fetched: mpsc::Sender<(Block, TxHashes)>,
+) {
+    tokio::spawn(async move {
+        for peer in net.gossip_peers().await.unwrap_or_default() {
+            let answer = tokio::time::timeout(FETCH_TIMEOUT, net.request_block(peer, hash)).await;
+            let block = match answer {
+                Ok(Ok(Some(block))) if block.hash() == hash => block,
+                Ok(Ok(_)) => continue,
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "proposal block request failed");
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            match TxHashes::of(&block.txs) {
+                Ok(tx_hashes) if tx_hashes.root() == block.header.tx_root => {
+                    let _ = fetched.send((block, tx_hashes)).await;
+                    return;
+                }
+                _ => {
+                    tracing::warn!(%peer, height, "a peer sent a block that its header does not match")
+                }
+            }
+        }
+        tracing::debug!(height, block = %hash, "no peer sent the proposed block");
     });
 }
 

@@ -9,7 +9,8 @@
 //! they are admitted together, and with the RPC submissions waiting at the same time.
 //! Consensus messages of the turn go first, the transactions after them: a vote does not wait
 //! for a signature batch, and a proposal that holds some of the transactions verifies them
-//! once (the admission then finds them in the signature cache).
+//! once (the admission then finds them in the signature cache). A compact proposal whose
+//! transactions are among those gathered waits for their admission (`Driver::fill_waiting`).
 
 use tokio::sync::mpsc;
 use vellum_protocol::SignedTransaction;
@@ -54,6 +55,11 @@ pub fn take_events(
                 block,
                 tx_hashes,
             }) => driver.on_checked_proposal(proposal, block, tx_hashes, now_ms(), effects),
+            NetworkEvent::Consensus(Checked::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes,
+            }) => driver.on_checked_compact(proposal, outline, tx_hashes, now_ms(), effects),
             NetworkEvent::PeerConnected(peer) => {
                 tracing::info!(%peer, "peer connected");
                 // A peer may be ahead (this node was down): ask it for what follows.

@@ -5,6 +5,7 @@ mod announce;
 pub mod backend;
 mod effects;
 pub(crate) mod intake;
+mod proposed;
 pub mod run;
 pub mod shared;
 pub mod views;

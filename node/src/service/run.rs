@@ -15,13 +15,14 @@ use anyhow::{Context, Result};
 use tokio::sync::{broadcast, mpsc};
 use vellum_consensus::{CoreConfig, TimeoutConfig};
 
-use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState};
+use vellum_protocol::{Block, CommitCertificate, Hash, LedgerState, TxHashes};
 
 use super::admission;
 use super::announce;
 use super::backend::NodeBackend;
 use super::effects::Host;
 use super::intake;
+use super::proposed::ProposedBlocks;
 use super::shared::{Evicted, Shared};
 use crate::driver::{BlockWriter, Driver, DriverConfig, Effect};
 use crate::home::NodeHome;
@@ -42,8 +43,9 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Serves sync requests from the store.
-struct StoreBlocks(Arc<dyn Store>);
+/// Serves sync requests from the store, and a block asked for by hash also from this node's
+/// recent compact proposals.
+struct StoreBlocks(Arc<dyn Store>, Arc<ProposedBlocks>);
 
 impl BlockSource for StoreBlocks {
     fn blocks_from(&self, from_height: u64, max: u32) -> Vec<(Block, CommitCertificate)> {
@@ -57,7 +59,9 @@ impl BlockSource for StoreBlocks {
         out
     }
     fn block(&self, hash: &Hash) -> Option<Block> {
-        self.0.block_by_hash(hash).ok().flatten()
+        self.1
+            .get(hash)
+            .or_else(|| self.0.block_by_hash(hash).ok().flatten())
     }
 }
 
@@ -122,6 +126,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     tracing::info!(height = driver.state().height(), chain = %genesis.chain_id, "store opened");
 
     let validators = Arc::new(RwLock::new(driver.state().validators().clone()));
+    let proposed = Arc::new(ProposedBlocks::default());
     let allowed = crate::network::AllowedPeers::default();
     {
         let mut set = allowed.write().expect("not poisoned");
@@ -156,7 +161,7 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
         allowed,
         chain_id: genesis.chain_id.clone(),
         validators: validators.clone(),
-        block_source: Arc::new(StoreBlocks(store.clone())),
+        block_source: Arc::new(StoreBlocks(store.clone(), proposed.clone())),
     };
     let (net, mut net_events) = Network::start(net_config).await?;
 
@@ -216,13 +221,15 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
     let mut driver = driver.with_writer(writer);
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let (sync_tx, mut sync_rx) = mpsc::channel::<Vec<(Block, CommitCertificate)>>(4);
+    let (fetched_tx, mut fetched_rx) = mpsc::channel::<(Block, TxHashes)>(4);
     let mut host = Host::new(
         net.clone(),
         shared.clone(),
         metrics.clone(),
         validators,
         sync_tx,
-    );
+    )
+    .with_proposals(proposed, fetched_tx);
     // Whether the last sync answer said this node is far behind (see `PREFETCH_AFTER`).
     let mut catching_up = false;
     // When this node last asked its peers for blocks because it had committed nothing.
@@ -262,6 +269,9 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
                 }
                 driver.on_synced(blocks, now_ms(), &mut effects);
             }
+            Some((block, tx_hashes)) = fetched_rx.recv() => {
+                driver.on_fetched_block(block, tx_hashes, now_ms(), &mut effects);
+            }
             _ = tokio::time::sleep(wait), if next_timer.is_some() => {
                 host.fire_due(&mut driver, now_ms(), &mut effects);
             }
@@ -300,9 +310,16 @@ pub async fn run(home: NodeHome, shutdown: impl std::future::Future<Output = ()>
             );
         }
         let now = now_ms();
-        if gathered.is_due(now, admission::under_load(&driver)) {
+        // A compact proposal that the pool cannot fill may need what was gathered: admit it
+        // now, then fill what waited (or fetch its block).
+        let awaited = driver.awaits_transactions();
+        if gathered.is_due(now, admission::under_load(&driver)) || (awaited && !gathered.is_empty())
+        {
             let taken = std::mem::take(&mut gathered);
             admission::admit(taken, &mut driver, &shared, &net, now, &mut effects).await;
+        }
+        if awaited {
+            driver.fill_waiting(now, !net_events.is_empty(), &mut effects);
         }
         host.carry_out(effects, &driver).await;
         // While the pool is full, each turn publishes its refusal again: its retry time

@@ -18,7 +18,8 @@ use crate::transaction::{MAX_TX_BYTES, SignedTransaction};
 use super::BlockError;
 
 /// The hashes of a block's transactions, in block order, distinct, each of a transaction
-/// within the size limit. Only [`TxHashes::of`] makes one.
+/// within the size limit. [`TxHashes::of`] makes one from the transactions, and
+/// [`TxHashes::listed`] from a proposal's list of hashes.
 ///
 /// The root is computed once and kept: a node checks a proposal's `tx_root` when it arrives,
 /// and applying the block checks it again with the same hashes.
@@ -64,6 +65,30 @@ impl TxHashes {
                 return Err(BlockError::DuplicateTx { index, hash });
             }
             hashes.push(hash);
+        }
+        Ok(TxHashes {
+            hashes,
+            root: OnceLock::new(),
+        })
+    }
+
+    /// The hashes a compact proposal lists, refusing more than [`MAX_BLOCK_TXS`] and a repeated
+    /// one. The transactions are not at hand, so their size is the caller's to know: a node
+    /// fills such a block only with transactions its mempool admitted, and the mempool admits
+    /// none over [`MAX_TX_BYTES`] (a block fetched whole is hashed with [`TxHashes::of`]).
+    pub fn listed(hashes: Vec<Hash>) -> Result<TxHashes, BlockError> {
+        if hashes.len() > MAX_BLOCK_TXS {
+            return Err(BlockError::TooManyTxs {
+                count: hashes.len(),
+                max: MAX_BLOCK_TXS,
+            });
+        }
+        let mut seen = HashSet::with_capacity(hashes.len());
+        if let Some(index) = hashes.iter().position(|h| !seen.insert(*h)) {
+            return Err(BlockError::DuplicateTx {
+                index,
+                hash: hashes[index],
+            });
         }
         Ok(TxHashes {
             hashes,
@@ -134,6 +159,27 @@ mod tests {
         assert_eq!(hashes, fresh, "whether or not a root was asked for");
         assert_ne!(hashes, TxHashes::of(&txs[..2]).unwrap());
         assert_ne!(TxHashes::of(&txs[..2]).unwrap().root(), hashes.root());
+    }
+
+    #[test]
+    fn a_listed_set_is_the_hashed_one_and_refuses_repeats_and_excess() {
+        let txs = vec![tx(0, 1), tx(1, 1), tx(2, 1)];
+        let hashed = TxHashes::of(&txs).unwrap();
+        let listed = TxHashes::listed(hashed.as_slice().to_vec()).unwrap();
+        assert_eq!(listed, hashed);
+        assert_eq!(listed.root(), tx_root(&txs));
+        let h = txs[1].hash();
+        assert_eq!(
+            TxHashes::listed(vec![txs[0].hash(), h, h]).unwrap_err(),
+            BlockError::DuplicateTx { index: 2, hash: h }
+        );
+        let many: Vec<Hash> = (0..=MAX_BLOCK_TXS as u32)
+            .map(|i| Hash::of(&[&i.to_be_bytes()]))
+            .collect();
+        assert!(matches!(
+            TxHashes::listed(many),
+            Err(BlockError::TooManyTxs { .. })
+        ));
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The driver against in-memory stores, with messages routed in process and virtual time.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use vellum_consensus::{CoreConfig, Step, Timeout, TimeoutConfig};
 use vellum_protocol::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
 use vellum_protocol::{
-    Address, Amount, Keypair, LedgerState, Operation, Transaction, TxHashes, VoteKind,
+    Address, Amount, Block, Hash, Keypair, LedgerState, Operation, Transaction, TxHashes, VoteKind,
 };
 
 use super::{ConsensusMessage, Driver, DriverConfig, Effect, PROPOSE_MS_PER_1000_TXS};
@@ -27,6 +27,8 @@ struct Net {
     timers: BTreeMap<(u64, usize, u64), (usize, Timeout)>,
     queue: VecDeque<(usize, ConsensusMessage)>,
     seq: u64,
+    /// The blocks proposed in compact form, which a validator lacking transactions fetches.
+    proposed: HashMap<Hash, Arc<Block>>,
 }
 
 fn genesis(keys: &[Keypair], user: &Keypair) -> Genesis {
@@ -101,6 +103,7 @@ impl Net {
             timers: BTreeMap::new(),
             queue: VecDeque::new(),
             seq: 0,
+            proposed: HashMap::new(),
         }
     }
 
@@ -145,16 +148,45 @@ impl Net {
                     self.seq += 1;
                     self.timers.insert((at_ms, from, self.seq), (from, timeout));
                 }
+                Effect::Proposed(block) => {
+                    self.proposed.insert(block.hash(), block);
+                }
+                // The proposer serves its block at once (the network asks it by hash).
+                Effect::FetchBlock { hash, .. } => {
+                    if let Some(block) = self.proposed.get(&hash) {
+                        let block = Block::clone(block);
+                        let tx_hashes = TxHashes::of(&block.txs).expect("a proposer's block");
+                        let mut more = Vec::new();
+                        self.drivers[from].on_fetched_block(block, tx_hashes, self.now, &mut more);
+                        self.apply(from, more);
+                    }
+                }
                 _ => {}
             }
         }
     }
 
     /// Hands `msg` to driver `to` as the network does: a proposal with its block's
-    /// transaction hashes (`network::validate` computes them when it checks the `tx_root`).
+    /// transaction hashes (`network::validate` computes them when it checks the `tx_root`),
+    /// and as the node task does after it, a compact proposal the pool could not fill is
+    /// filled or fetched ([`Driver::fill_waiting`]).
     fn deliver_checked(&mut self, to: usize, msg: ConsensusMessage) {
         let mut effects = Vec::new();
         match msg {
+            ConsensusMessage::CompactProposal {
+                proposal,
+                outline,
+                tx_hashes,
+            } => {
+                let tx_hashes = TxHashes::listed(tx_hashes).expect("distinct hashes");
+                self.drivers[to].on_checked_compact(
+                    proposal,
+                    outline,
+                    tx_hashes,
+                    self.now,
+                    &mut effects,
+                );
+            }
             ConsensusMessage::Proposal { proposal, block } => {
                 let tx_hashes = TxHashes::of(&block.txs).expect("a proposer's block is valid");
                 self.drivers[to].on_checked_proposal(
@@ -166,6 +198,9 @@ impl Net {
                 );
             }
             vote => self.drivers[to].on_message(vote, self.now, &mut effects),
+        }
+        if self.drivers[to].awaits_transactions() {
+            self.drivers[to].fill_waiting(self.now, false, &mut effects);
         }
         self.apply(to, effects);
     }
@@ -362,7 +397,9 @@ fn a_checked_proposal_is_validated_with_the_hashes_it_came_with() {
         .queue
         .iter()
         .find_map(|(_, m)| match m {
-            ConsensusMessage::Proposal { proposal, block } => Some((*proposal, block.clone())),
+            ConsensusMessage::CompactProposal {
+                proposal, outline, ..
+            } => Some((*proposal, Box::new(outline.fill(vec![tx.clone()])))),
             _ => None,
         })
         .expect("the proposer sent its proposal");
@@ -384,6 +421,139 @@ fn a_checked_proposal_is_validated_with_the_hashes_it_came_with() {
     );
     let own = TxHashes::of(&block.txs).unwrap();
     assert_eq!(prevote(&mut net, receivers[1], own), Some(hash));
+}
+
+/// The compact proposal of a block, and its transactions' hashes, from the queue.
+fn compact_in(net: &Net) -> (vellum_protocol::SignedProposal, Vec<Hash>) {
+    net.queue
+        .iter()
+        .find_map(|(_, m)| match m {
+            ConsensusMessage::CompactProposal {
+                proposal,
+                tx_hashes,
+                ..
+            } => Some((*proposal, tx_hashes.clone())),
+            _ => None,
+        })
+        .expect("the proposer sent a compact proposal")
+}
+
+#[test]
+fn a_proposal_is_sent_compact_and_filled_from_a_validators_pool() {
+    let mut net = Net::new(4);
+    let tx = net.transfer(0, 250);
+    for i in 0..4 {
+        net.submit(i, tx.clone());
+    }
+    let (proposal, tx_hashes) = compact_in(&net);
+    assert_eq!(tx_hashes, vec![tx.hash()]);
+    assert!(
+        !net.queue
+            .iter()
+            .any(|(_, m)| matches!(m, ConsensusMessage::Proposal { .. })),
+        "no full proposal"
+    );
+    let proposer = (0..4)
+        .find(|&i| net.keys[i].public() == proposal.proposal.proposer)
+        .unwrap();
+    assert!(
+        net.proposed.contains_key(&proposal.proposal.block),
+        "kept to be served"
+    );
+    let to = (proposer + 1) % 4;
+    let msg = net
+        .queue
+        .iter()
+        .find(|(t, m)| *t == to && matches!(m, ConsensusMessage::CompactProposal { .. }))
+        .unwrap()
+        .1
+        .clone();
+    let ConsensusMessage::CompactProposal { outline, .. } = msg else {
+        unreachable!()
+    };
+    let mut effects = Vec::new();
+    let listed = TxHashes::listed(tx_hashes).unwrap();
+    net.drivers[to].on_checked_compact(proposal, outline, listed, net.now, &mut effects);
+    assert_eq!(prevote_in(&effects), Some(Some(proposal.proposal.block)));
+    assert!(!net.drivers[to].awaits_transactions());
+    net.run_until(|n| n.drivers.iter().all(|d| d.state().height() == 1));
+}
+
+#[test]
+fn a_validator_lacking_a_transaction_waits_for_its_admission_then_fetches_the_block() {
+    // Height 1's proposer (the same in every net of these keys) and one other validator get
+    // the transaction; `lacking` and `late` do not.
+    let proposer = {
+        let mut probe = Net::new(4);
+        let tx = probe.transfer(0, 250);
+        for i in 0..4 {
+            probe.submit(i, tx.clone());
+        }
+        let (proposal, _) = compact_in(&probe);
+        (0..4)
+            .find(|&i| probe.keys[i].public() == proposal.proposal.proposer)
+            .unwrap()
+    };
+    let (lacking, late) = ((proposer + 1) % 4, (proposer + 2) % 4);
+    let mut net = Net::new(4);
+    let tx = net.transfer(0, 250);
+    net.submit(proposer, tx.clone());
+    net.submit((proposer + 3) % 4, tx.clone());
+    let (proposal, tx_hashes) = compact_in(&net);
+    let hash = proposal.proposal.block;
+    let outline = net
+        .queue
+        .iter()
+        .find_map(|(_, m)| match m {
+            ConsensusMessage::CompactProposal { outline, .. } => Some(outline.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let listed = || TxHashes::listed(tx_hashes.clone()).unwrap();
+    let driver = &mut net.drivers[lacking];
+    assert!(driver.mempool().get(&tx.hash()).is_none());
+    let mut effects = Vec::new();
+    driver.on_checked_compact(proposal, outline.clone(), listed(), net.now, &mut effects);
+    assert_eq!(
+        prevote_in(&effects),
+        None,
+        "no vote before the block is whole"
+    );
+    assert!(driver.awaits_transactions());
+    // Network events still queued may bring the transaction: it waits for them a little.
+    let mut effects = Vec::new();
+    driver.fill_waiting(net.now + 5, true, &mut effects);
+    assert!(effects.is_empty());
+    assert!(driver.awaits_transactions());
+    // Nothing came with the next admission: the block is asked of the peers.
+    let mut effects = Vec::new();
+    driver.fill_waiting(net.now, false, &mut effects);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::FetchBlock { hash: h, height: 1 }] if *h == hash
+    ));
+    assert!(!driver.awaits_transactions(), "asked once");
+    let block = outline.fill(vec![tx.clone()]);
+    let tx_hashes = TxHashes::of(&block.txs).unwrap();
+    let mut effects = Vec::new();
+    driver.on_fetched_block(block, tx_hashes, net.now, &mut effects);
+    assert_eq!(prevote_in(&effects), Some(Some(hash)));
+
+    // Another, whose admission brings the transaction, fills the block from its pool.
+    let driver = &mut net.drivers[late];
+    let mut effects = Vec::new();
+    driver.on_checked_compact(proposal, outline, listed(), net.now, &mut effects);
+    assert!(driver.awaits_transactions());
+    let results = driver.submit(vec![tx.clone()], net.now, &mut effects);
+    assert!(results[0].is_ok());
+    let mut effects = Vec::new();
+    driver.fill_waiting(net.now, false, &mut effects);
+    assert_eq!(prevote_in(&effects), Some(Some(hash)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchBlock { .. }))
+    );
 }
 
 #[test]
@@ -459,8 +629,10 @@ fn messages_for_the_height_after_the_next_are_kept_until_it_starts() {
     // Node 3 hears nothing until the others are done with height 1 and have voted on 2.
     let others_at = |h: u64| move |n: &Net| n.drivers[..3].iter().all(|d| d.state().height() >= h);
     let mut held = net.run_deaf(3, others_at(1));
+    // Gossip brings node 3 the transaction (it is deaf to consensus only): its pool fills the
+    // compact proposal of height 2.
     let second = net.transfer(1, 250);
-    for i in 0..3 {
+    for i in 0..4 {
         net.submit(i, second.clone());
     }
     held.extend(net.run_deaf(3, others_at(2)));
@@ -517,6 +689,22 @@ fn a_validator_two_heights_behind_keeps_both_and_catches_up_after_sync() {
     );
     let mut effects = Vec::new();
     net.drivers[3].on_synced(vec![block], net.now, &mut effects);
+    // Node 3's pool never got the transactions: the compact proposals it kept wait, then
+    // their blocks are fetched from the proposers (as the node task has it do after each
+    // admission), and height 3's kept messages are handed over once height 2 commits.
+    assert!(net.drivers[3].awaits_transactions());
+    let mut fetched = Vec::new();
+    net.apply(3, effects);
+    while net.drivers[3].awaits_transactions() {
+        let mut effects = Vec::new();
+        net.drivers[3].fill_waiting(net.now, false, &mut effects);
+        fetched.extend(effects.iter().filter_map(|e| match e {
+            Effect::FetchBlock { height, .. } => Some(*height),
+            _ => None,
+        }));
+        net.apply(3, effects);
+    }
+    assert_eq!(fetched, vec![2, 3]);
     assert_eq!(
         net.drivers[3].state().height(),
         3,
