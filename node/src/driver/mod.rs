@@ -73,9 +73,11 @@ pub enum Effect {
         hash: Hash,
         height: u64,
     },
-    /// This node proposed `block` in compact form: peers whose pools lack some of its
-    /// transactions ask for it by hash, so it must be served until it is committed.
-    Proposed(Arc<Block>),
+    /// A block proposed in compact form, by this node or by a peer (this node filled it from
+    /// its pool): validators whose pools lack some of its transactions ask for it by hash, so
+    /// it is served until committed. Served by any validator that holds it, it can still be
+    /// had if its proposer stops.
+    Serve(Arc<Block>),
     /// Call [`Driver::on_heartbeat`] at `at_ms` (the heartbeat's next deadline).
     WakeAt {
         at_ms: u64,
@@ -439,7 +441,9 @@ impl Driver {
             return;
         }
         let hash = block.hash();
-        self.bodies.insert(Arc::new(block), Some(tx_hashes));
+        let block = Arc::new(block);
+        effects.push(Effect::Serve(Arc::clone(&block)));
+        self.bodies.insert(block, Some(tx_hashes));
         if let Some((height, decided, certificate)) = self.decided_unfilled.take() {
             if decided == hash {
                 if self.apply_decided(now_ms, height, hash, certificate, effects) {
@@ -521,7 +525,11 @@ impl Driver {
                 );
                 if self.bodies.get(&hash).is_none() {
                     match compact::fill(&outline, &tx_hashes, &self.mempool) {
-                        Some(block) => self.bodies.insert(Arc::new(block), Some(tx_hashes)),
+                        Some(block) => {
+                            let block = Arc::new(block);
+                            effects.push(Effect::Serve(Arc::clone(&block)));
+                            self.bodies.insert(block, Some(tx_hashes));
+                        }
                         None => {
                             self.waiting.hold(Unfilled {
                                 proposal,
@@ -692,7 +700,7 @@ impl Driver {
                     // this node built or filled); a body restored after a restart goes whole.
                     let msg = match tx_hashes {
                         Some(tx_hashes) => {
-                            effects.push(Effect::Proposed(Arc::clone(&block)));
+                            effects.push(Effect::Serve(Arc::clone(&block)));
                             ConsensusMessage::CompactProposal {
                                 proposal: p,
                                 outline: Box::new(BlockOutline::of(&block)),

@@ -11,7 +11,7 @@
 use vellum_protocol::crypto::PublicKey;
 use vellum_protocol::encoding::DecodeError;
 use vellum_protocol::validator::ValidatorSet;
-use vellum_protocol::{Block, SignedProposal, SignedVote, TxHashes};
+use vellum_protocol::{Block, Header, SignedProposal, SignedVote, TxHashes};
 
 use super::outline::BlockOutline;
 use super::wire::{
@@ -88,18 +88,9 @@ pub fn consensus(
             Ok(Checked::Vote(vote))
         }
         ConsensusMessage::Proposal { proposal, block } => {
-            let key = proposal.proposal.proposer;
-            validators.get(&key).ok_or(Invalid::NotValidator(key))?;
-            proposal
-                .verify_in(chain_id, validators)
-                .map_err(|_| Invalid::BadSignature(key))?;
-            if proposal.proposal.block != block.hash() {
-                return Err(Invalid::BlockMismatch);
-            }
+            check_signer(&proposal, chain_id, validators)?;
             let tx_hashes = TxHashes::of(&block.txs).map_err(|_| Invalid::BlockMismatch)?;
-            if tx_hashes.root() != block.header.tx_root {
-                return Err(Invalid::BlockMismatch);
-            }
+            check_block(&proposal, &block.header, &tx_hashes)?;
             Ok(Checked::Proposal {
                 proposal,
                 block,
@@ -111,18 +102,9 @@ pub fn consensus(
             outline,
             tx_hashes,
         } => {
-            let key = proposal.proposal.proposer;
-            validators.get(&key).ok_or(Invalid::NotValidator(key))?;
-            proposal
-                .verify_in(chain_id, validators)
-                .map_err(|_| Invalid::BadSignature(key))?;
-            if proposal.proposal.block != outline.hash() {
-                return Err(Invalid::BlockMismatch);
-            }
+            check_signer(&proposal, chain_id, validators)?;
             let tx_hashes = TxHashes::listed(tx_hashes).map_err(|_| Invalid::BlockMismatch)?;
-            if tx_hashes.root() != outline.header.tx_root {
-                return Err(Invalid::BlockMismatch);
-            }
+            check_block(&proposal, &outline.header, &tx_hashes)?;
             Ok(Checked::CompactProposal {
                 proposal,
                 outline,
@@ -130,6 +112,33 @@ pub fn consensus(
             })
         }
     }
+}
+
+/// A proposal signed by a validator of the set, for this chain: checked before any work on
+/// its block.
+fn check_signer(
+    proposal: &SignedProposal,
+    chain_id: &str,
+    validators: &ValidatorSet,
+) -> Result<(), Invalid> {
+    let key = proposal.proposal.proposer;
+    validators.get(&key).ok_or(Invalid::NotValidator(key))?;
+    proposal
+        .verify_in(chain_id, validators)
+        .map_err(|_| Invalid::BadSignature(key))
+}
+
+/// The proposal names the block whose header is `header`, and `tx_hashes` (its transactions')
+/// have the header's `tx_root` as their root.
+fn check_block(
+    proposal: &SignedProposal,
+    header: &Header,
+    tx_hashes: &TxHashes,
+) -> Result<(), Invalid> {
+    if proposal.proposal.block != header.hash() || tx_hashes.root() != header.tx_root {
+        return Err(Invalid::BlockMismatch);
+    }
+    Ok(())
 }
 
 /// Checks a transaction batch from the gossip topic (decode only).

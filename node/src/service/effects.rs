@@ -36,7 +36,7 @@ pub struct Host {
     validators: Arc<RwLock<ValidatorSet>>,
     /// Where a sync request's blocks go.
     sync_results: mpsc::Sender<Vec<(Block, CommitCertificate)>>,
-    /// This node's compact proposals, served to peers by hash.
+    /// Compact proposals' blocks this node holds, served to peers by hash.
     proposed: Arc<ProposedBlocks>,
     /// Where a compact proposal's block fetched from a peer goes.
     fetched: Option<mpsc::Sender<(Block, TxHashes)>>,
@@ -72,7 +72,7 @@ impl Host {
         }
     }
 
-    /// Keeps this node's compact proposals in `proposed` (which the network serves), and sends
+    /// Keeps compact proposals' blocks in `proposed` (which the network serves), and sends
     /// the blocks fetched for peers' compact proposals to `fetched`.
     pub fn with_proposals(
         mut self,
@@ -135,7 +135,7 @@ impl Host {
                     );
                 }
                 Effect::Evicted(list) => announce::evicted(&self.shared, &list),
-                Effect::Proposed(block) => self.proposed.offer(block),
+                Effect::Serve(block) => self.proposed.offer(block),
                 Effect::FetchBlock { hash, height } => {
                     self.metrics
                         .proposal_blocks_fetched

@@ -1,17 +1,19 @@
-//! The blocks this node proposed in compact form, kept to be served by hash
-//! (`SyncRequest::Block`) to a validator whose pool lacks some of their transactions.
+//! The blocks of recent compact proposals, this node's own and those it filled from its pool,
+//! kept to be served by hash (`SyncRequest::Block`) to a validator whose pool lacks some of
+//! their transactions.
 //!
 //! A compact proposal carries only its transactions' hashes (`network::outline`); a peer that
-//! cannot fill the block from its pool asks for it whole. The proposer holds it in its
-//! consensus driver, which the network task cannot reach, so the node task hands each one
-//! here as it proposes it. The last few are kept: once committed, a block is in the store.
+//! cannot fill the block from its pool asks for it whole. The driver holds the block, out of
+//! the network task's reach, so the node task hands each one here (`Effect::Serve`). Any
+//! validator that filled it serves it too, so it can still be had if its proposer stops. The
+//! last few are kept: once committed, a block is in the store.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use vellum_protocol::{Block, Hash};
 
-/// Proposals kept: those of a few rounds and the heights the block writer has not stored yet.
+/// Blocks kept: those of a few rounds and the heights the block writer has not stored yet.
 const KEPT: usize = 8;
 
 #[derive(Debug, Default)]

@@ -27,7 +27,8 @@ struct Net {
     timers: BTreeMap<(u64, usize, u64), (usize, Timeout)>,
     queue: VecDeque<(usize, ConsensusMessage)>,
     seq: u64,
-    /// The blocks proposed in compact form, which a validator lacking transactions fetches.
+    /// The blocks of compact proposals served (by their proposers, and by the validators that
+    /// filled them), which a validator lacking transactions fetches.
     proposed: HashMap<Hash, Arc<Block>>,
 }
 
@@ -148,7 +149,7 @@ impl Net {
                     self.seq += 1;
                     self.timers.insert((at_ms, from, self.seq), (from, timeout));
                 }
-                Effect::Proposed(block) => {
+                Effect::Serve(block) => {
                     self.proposed.insert(block.hash(), block);
                 }
                 // The proposer serves its block at once (the network asks it by hash).
@@ -475,6 +476,12 @@ fn a_proposal_is_sent_compact_and_filled_from_a_validators_pool() {
     let listed = TxHashes::listed(tx_hashes).unwrap();
     net.drivers[to].on_checked_compact(proposal, outline, listed, net.now, &mut effects);
     assert_eq!(prevote_in(&effects), Some(Some(proposal.proposal.block)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Serve(b) if b.hash() == proposal.proposal.block)),
+        "a validator that filled the block serves it too"
+    );
     assert!(!net.drivers[to].awaits_transactions());
     net.run_until(|n| n.drivers.iter().all(|d| d.state().height() == 1));
 }
