@@ -5,9 +5,10 @@
 //! the core, until the turn's gathered transactions are admitted (they often hold the
 //! missing ones: gossip brings them just before the proposal), and while more network events
 //! are queued for at most [`FETCH_AFTER_MS`]; then it asks a peer for the whole block by hash
-//! ([`super::Effect::FetchBlock`]). The core hears of the proposal once
-//! the block is whole; if it never is, the round's propose timeout ends the wait, as for a
-//! proposal that was lost.
+//! ([`super::Effect::FetchBlock`]). The core hears of the proposal once the block is whole:
+//! it decides only a proposal it has and judged valid, so the peers' votes are tallied
+//! meanwhile and the decision follows the block. If the block is never whole, the round's
+//! propose timeout ends the wait, as for a proposal that was lost.
 
 use vellum_protocol::{Block, Hash, SignedProposal, TxHashes};
 
@@ -51,17 +52,6 @@ impl Waiting {
     /// Whether a held proposal waits for the next admission.
     pub fn awaits_pool(&self) -> bool {
         self.held.iter().any(|u| !u.fetching)
-    }
-
-    /// Whether the proposal of block `hash` is held.
-    pub fn holds(&self, hash: &Hash) -> bool {
-        self.held.iter().any(|u| u.hash() == *hash)
-    }
-
-    /// Marks the proposal of block `hash` as asked of the peers; its hash if it was not yet.
-    pub fn start_fetch(&mut self, hash: &Hash) -> Option<Hash> {
-        let unfilled = self.held.iter_mut().find(|u| u.hash() == *hash)?;
-        (!std::mem::replace(&mut unfilled.fetching, true)).then_some(*hash)
     }
 
     /// The proposals that wait for the next admission.

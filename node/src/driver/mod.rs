@@ -145,11 +145,10 @@ pub struct Driver {
     future: Vec<ConsensusMessage>,
     /// When the oldest kept future message arrived (cleared on commit).
     future_since_ms: Option<u64>,
-    /// Compact proposals whose blocks the pool cannot fill yet.
+    /// Compact proposals whose blocks the pool cannot fill yet. The core has not seen them:
+    /// it decides only a proposal it has and judged valid, so while one waits the peers'
+    /// votes for it are tallied, and the decision comes once the block is whole.
     waiting: Waiting,
-    /// A block the core decided while its compact proposal waited (its height, hash and
-    /// certificate): committed once the block is whole.
-    decided_unfilled: Option<(u64, Hash, CommitCertificate)>,
 }
 
 /// Most messages kept for heights after the next.
@@ -243,7 +242,6 @@ impl Driver {
             future: Vec::new(),
             future_since_ms: None,
             waiting: Waiting::default(),
-            decided_unfilled: None,
         })
     }
 
@@ -440,19 +438,9 @@ impl Driver {
         if proposal.proposal.height != self.state.height() + 1 {
             return;
         }
-        let hash = block.hash();
         let block = Arc::new(block);
         effects.push(Effect::Serve(Arc::clone(&block)));
         self.bodies.insert(block, Some(tx_hashes));
-        if let Some((height, decided, certificate)) = self.decided_unfilled.take() {
-            if decided == hash {
-                if self.apply_decided(now_ms, height, hash, certificate, effects) {
-                    self.after_commit(now_ms, effects);
-                }
-                return;
-            }
-            self.decided_unfilled = Some((height, decided, certificate));
-        }
         self.feed(now_ms, Input::VerifiedProposal(proposal), effects);
     }
 
@@ -780,16 +768,6 @@ impl Driver {
                 certificate,
                 ..
             } => {
-                // Decided by the votes before its compact proposal could be filled: the block
-                // is fetched now (the pool will not get what it lacks in time), and committed
-                // when it arrives.
-                if self.bodies.get(&block).is_none() && self.waiting.holds(&block) {
-                    if let Some(hash) = self.waiting.start_fetch(&block) {
-                        effects.push(Effect::FetchBlock { hash, height });
-                    }
-                    self.decided_unfilled = Some((height, block, certificate));
-                    return;
-                }
                 if self.apply_decided(now_ms, height, block, certificate, effects) {
                     self.after_commit(now_ms, effects);
                 }
@@ -921,7 +899,6 @@ impl Driver {
         self.last_certificate = Some(certificate.clone());
         self.bodies.retain_above(height);
         self.waiting.retain_above(height);
-        self.decided_unfilled = None;
         self.precommits.retain_from(height);
         self.last_block_txs = block.txs.len();
         let evicted = self
