@@ -21,11 +21,9 @@ use std::time::Instant;
 
 mod common;
 
-use common::{ACCOUNTS, BLOCK_TXS, Unchecked, median, transfers};
+use common::{ACCOUNTS, BLOCK_TXS, Height, Unchecked, median};
 use vellum_node::store::suite::chain::TestChain;
-use vellum_protocol::{
-    Block, BlockContext, LedgerState, SignedTransaction, TxHashes, apply_hashed_block, build_block,
-};
+use vellum_protocol::{TxHashes, apply_hashed_block, build_block};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -34,43 +32,10 @@ const CHAIN: &str = "apply-bench";
 const BLOCKS: usize = 100;
 const RUNS: usize = 5;
 
-/// One height's input: the state before, the proposer's candidates and the block it built.
-struct Height {
-    before: LedgerState,
-    candidates: Vec<SignedTransaction>,
-    ctx: BlockContext,
-    block: Block,
-}
-
+/// The chain's heights: each one's state before, the proposer's candidates and its block.
 fn chain(test_chain: &TestChain) -> Vec<Height> {
-    let validators = &test_chain.validators;
-    let mut state = test_chain.state.clone();
-    let mut last_commit = None;
     let mut heights = Vec::with_capacity(BLOCKS);
-    for b in 0..BLOCKS {
-        let candidates = transfers(test_chain, CHAIN, b);
-        let ctx = BlockContext {
-            time_ms: state.last_time_ms() + 100,
-            proposer: validators[b % validators.len()].public(),
-            last_commit: last_commit.clone(),
-        };
-        let (block, after, _) = build_block(
-            &state,
-            candidates.clone(),
-            ctx.clone(),
-            BLOCK_TXS,
-            &Unchecked,
-        );
-        assert_eq!(block.txs.len(), BLOCK_TXS, "every transfer is valid");
-        let voters = after.last_validators().expect("a block was applied");
-        last_commit = Some(test_chain.certify(&block, voters));
-        heights.push(Height {
-            before: std::mem::replace(&mut state, after),
-            candidates,
-            ctx,
-            block,
-        });
-    }
+    common::for_each_height(test_chain, CHAIN, BLOCKS, |h| heights.push(h));
     heights
 }
 

@@ -20,10 +20,10 @@ use std::time::Instant;
 
 mod common;
 
-use common::{ACCOUNTS, BLOCK_TXS, Unchecked, median, process_cpu_ms, transfers};
+use common::{ACCOUNTS, BLOCK_TXS, median, process_cpu_ms};
 use vellum_node::store::suite::chain::{Committed, TestChain};
 use vellum_node::store::{RocksStore, Store};
-use vellum_protocol::{Account, Address, BlockContext, build_block};
+use vellum_protocol::{Account, Address};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -37,32 +37,17 @@ const RUNS: usize = 3;
 /// 4,000) each send to the next account, as the bench's load does; each with the accounts it
 /// changed, as the block writer receives it.
 fn chain(test_chain: &TestChain) -> Vec<(Committed, Vec<(Address, Account)>)> {
-    let validators = &test_chain.validators;
-    let mut state = test_chain.state.clone();
-    let mut last_commit = None;
     let mut blocks = Vec::with_capacity(BLOCKS);
-    for b in 0..BLOCKS {
-        let txs = transfers(test_chain, CHAIN, b);
-        let ctx = BlockContext {
-            time_ms: state.last_time_ms() + 100,
-            proposer: validators[b % validators.len()].public(),
-            last_commit: last_commit.clone(),
-        };
-        let (block, after, receipts) = build_block(&state, txs, ctx, BLOCK_TXS, &Unchecked);
-        assert_eq!(block.txs.len(), BLOCK_TXS, "every transfer is valid");
-        let voters = after.last_validators().expect("a block was applied");
-        let certificate = test_chain.certify(&block, voters);
-        let changed = after.changed_accounts(&state);
-        last_commit = Some(certificate.clone());
-        state = after.clone();
+    common::for_each_height(test_chain, CHAIN, BLOCKS, |h| {
+        let changed = h.after.changed_accounts(&h.before);
         let committed = Committed {
-            block,
-            receipts,
-            certificate,
-            state: after,
+            block: h.block,
+            receipts: h.receipts,
+            certificate: h.certificate,
+            state: h.after,
         };
         blocks.push((committed, changed));
-    }
+    });
     blocks
 }
 

@@ -155,7 +155,7 @@ impl<V: TrieValue> Node<V> {
 /// Sets `key` in the subtree at `node`. A node that only this tree holds (made since the last
 /// clone) is changed in place; a shared one is copied first (`Arc::make_mut`), so other trees
 /// never see the change. Updating many keys between two clones thus allocates each new node
-/// once, not once per update.
+/// once, not once per update. True when `key` was not in the subtree (it grew by one).
 fn insert<V: Clone>(node: &mut Arc<Node<V>>, key: Hash, value: V) -> bool {
     let diverges_at = match &**node {
         Node::Leaf { key: k, .. } => first_difference(k, &key),

@@ -144,9 +144,7 @@ impl LedgerState {
     }
     /// The account at `address`; the default (empty) account when it has none.
     pub fn account(&self, address: &Address) -> Account {
-        self.accounts
-            .get(&account_key(address))
-            .map_or_else(Account::default, |e| e.account)
+        self.account_keyed(&Keyed::new(*address))
     }
     /// Every non-default account, in trie key order.
     pub fn accounts(&self) -> impl Iterator<Item = (Address, Account)> + '_ {

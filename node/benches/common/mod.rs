@@ -1,13 +1,15 @@
-//! What the node's benches share: full blocks of transfers among the test chain's users, a
-//! signature check that answers from nothing (as the node's cache does for transactions it
-//! verified on admission), the process's CPU time and a median.
+//! What the node's benches share: full blocks of transfers among the test chain's users, and
+//! a chain of them built height by height; a signature check that answers from nothing (as
+//! the node's cache does for transactions it verified on admission); the process's CPU time
+//! and a median.
 
 // Each bench is its own crate and uses only part of this.
 #![allow(dead_code)]
 
 use vellum_node::store::suite::chain::{TestChain, address};
 use vellum_protocol::{
-    Amount, Operation, Signature, SignatureCheck, SignedTransaction, SignedVote, Transaction,
+    Amount, Block, BlockContext, CommitCertificate, LedgerState, Operation, Receipt, Signature,
+    SignatureCheck, SignedTransaction, SignedVote, Transaction, build_block,
 };
 
 pub const ACCOUNTS: usize = 4_000;
@@ -52,6 +54,59 @@ pub fn transfers(chain: &TestChain, chain_id: &str, b: usize) -> Vec<SignedTrans
             }
         })
         .collect()
+}
+
+/// One height of a chain of full blocks: the state before it, the proposer's candidates, the
+/// block built from them with its receipts, the state after it and its certificate.
+pub struct Height {
+    pub before: LedgerState,
+    pub candidates: Vec<SignedTransaction>,
+    pub ctx: BlockContext,
+    pub block: Block,
+    pub receipts: Vec<Receipt>,
+    pub after: LedgerState,
+    pub certificate: CommitCertificate,
+}
+
+/// Builds `blocks` heights of [`transfers`] on `chain`'s genesis (proposers in turn, 100 ms
+/// apart, each block certified by the validators), handing each to `f` as it is made.
+pub fn for_each_height(
+    chain: &TestChain,
+    chain_id: &str,
+    blocks: usize,
+    mut f: impl FnMut(Height),
+) {
+    let validators = &chain.validators;
+    let mut state = chain.state.clone();
+    let mut last_commit = None;
+    for b in 0..blocks {
+        let candidates = transfers(chain, chain_id, b);
+        let ctx = BlockContext {
+            time_ms: state.last_time_ms() + 100,
+            proposer: validators[b % validators.len()].public(),
+            last_commit: last_commit.clone(),
+        };
+        let (block, after, receipts) = build_block(
+            &state,
+            candidates.clone(),
+            ctx.clone(),
+            BLOCK_TXS,
+            &Unchecked,
+        );
+        assert_eq!(block.txs.len(), BLOCK_TXS, "every transfer is valid");
+        let voters = after.last_validators().expect("a block was applied");
+        let certificate = chain.certify(&block, voters);
+        last_commit = Some(certificate.clone());
+        f(Height {
+            before: std::mem::replace(&mut state, after.clone()),
+            candidates,
+            ctx,
+            block,
+            receipts,
+            after,
+            certificate,
+        });
+    }
 }
 
 /// This process's CPU time (user and system, every thread) in milliseconds.

@@ -438,10 +438,16 @@ impl Driver {
         if proposal.proposal.height != self.state.height() + 1 {
             return;
         }
+        self.keep_filled(block, tx_hashes, effects);
+        self.feed(now_ms, Input::VerifiedProposal(proposal), effects);
+    }
+
+    /// Keeps a compact proposal's block, now whole, for the core to validate, and serves it
+    /// to peers whose pools lack some of its transactions.
+    fn keep_filled(&mut self, block: Block, tx_hashes: TxHashes, effects: &mut Vec<Effect>) {
         let block = Arc::new(block);
         effects.push(Effect::Serve(Arc::clone(&block)));
         self.bodies.insert(block, Some(tx_hashes));
-        self.feed(now_ms, Input::VerifiedProposal(proposal), effects);
     }
 
     fn on_consensus(
@@ -513,11 +519,7 @@ impl Driver {
                 );
                 if self.bodies.get(&hash).is_none() {
                     match compact::fill(&outline, &tx_hashes, &self.mempool) {
-                        Some(block) => {
-                            let block = Arc::new(block);
-                            effects.push(Effect::Serve(Arc::clone(&block)));
-                            self.bodies.insert(block, Some(tx_hashes));
-                        }
+                        Some(block) => self.keep_filled(block, tx_hashes, effects),
                         None => {
                             self.waiting.hold(Unfilled {
                                 proposal,

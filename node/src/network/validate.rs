@@ -4,9 +4,9 @@
 //! validator set with a signature that verifies for this chain, and for a proposal, a block
 //! whose hash is the proposed one and whose transactions match its header (hashed once here:
 //! the hashes go on with the proposal to the ledger rule); for a compact proposal, an outline
-//! whose hash is the proposed one and distinct transaction hashes whose root is the header's. Transaction batches: within the size
-//! limit and decodable only; their signatures are verified in batches by the mempool, and
-//! verifying them here too would double the cost.
+//! whose hash is the proposed one and distinct transaction hashes whose root is the header's.
+//! Transaction batches: within the size limit and decodable only; their signatures are
+//! verified in batches by the mempool, and verifying them here too would double the cost.
 
 use vellum_protocol::crypto::PublicKey;
 use vellum_protocol::encoding::DecodeError;

@@ -6,13 +6,13 @@
 //! not sign anything.
 
 use vellum_protocol::block::{Block, MAX_BLOCK_TXS};
-
-use super::outline::BlockOutline;
 use vellum_protocol::certificate::CommitCertificate;
 use vellum_protocol::crypto::Hash;
 use vellum_protocol::encoding::{Decode, DecodeError, Encode, Reader, Writer};
 use vellum_protocol::transaction::{MAX_TX_BYTES, SignedTransaction};
 use vellum_protocol::vote::{SignedProposal, SignedVote};
+
+use super::outline::BlockOutline;
 
 /// Largest encoded block: full of the largest transactions, plus header and certificate.
 pub const MAX_BLOCK_BYTES: usize = MAX_BLOCK_TXS * MAX_TX_BYTES + 64 * 1024;

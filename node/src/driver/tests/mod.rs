@@ -6,11 +6,13 @@ use std::sync::Arc;
 use vellum_consensus::{CoreConfig, Step, Timeout, TimeoutConfig};
 use vellum_protocol::genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
 use vellum_protocol::{
-    Address, Amount, Block, Hash, Keypair, LedgerState, Operation, Transaction, TxHashes, VoteKind,
+    Address, Amount, Block, Hash, Keypair, LedgerState, Operation, SignedProposal, Transaction,
+    TxHashes, VoteKind,
 };
 
 use super::{ConsensusMessage, Driver, DriverConfig, Effect, PROPOSE_MS_PER_1000_TXS};
 use crate::mempool::{Mempool, MempoolConfig};
+use crate::network::BlockOutline;
 use crate::store::{ChainIdentity, MemoryStore, Store};
 
 mod restart;
@@ -394,19 +396,10 @@ fn a_checked_proposal_is_validated_with_the_hashes_it_came_with() {
     for i in 0..4 {
         net.submit(i, tx.clone());
     }
-    let (proposal, block) = net
-        .queue
-        .iter()
-        .find_map(|(_, m)| match m {
-            ConsensusMessage::CompactProposal {
-                proposal, outline, ..
-            } => Some((*proposal, Box::new(outline.fill(vec![tx.clone()])))),
-            _ => None,
-        })
-        .expect("the proposer sent its proposal");
-    let receivers: Vec<usize> = (0..4)
-        .filter(|&i| net.keys[i].public() != proposal.proposal.proposer)
-        .collect();
+    let (proposal, outline, _) = compact_in(&net);
+    let block = Box::new(outline.fill(vec![tx.clone()]));
+    let proposer = proposer_of(&net, &proposal);
+    let receivers: Vec<usize> = (0..4).filter(|&i| i != proposer).collect();
     let hash = proposal.proposal.block;
     let prevote = |net: &mut Net, to: usize, tx_hashes: TxHashes| {
         let mut effects = Vec::new();
@@ -424,19 +417,26 @@ fn a_checked_proposal_is_validated_with_the_hashes_it_came_with() {
     assert_eq!(prevote(&mut net, receivers[1], own), Some(hash));
 }
 
-/// The compact proposal of a block, and its transactions' hashes, from the queue.
-fn compact_in(net: &Net) -> (vellum_protocol::SignedProposal, Vec<Hash>) {
+/// The compact proposal of a block, its outline and its transactions' hashes, from the queue.
+fn compact_in(net: &Net) -> (SignedProposal, Box<BlockOutline>, Vec<Hash>) {
     net.queue
         .iter()
         .find_map(|(_, m)| match m {
             ConsensusMessage::CompactProposal {
                 proposal,
+                outline,
                 tx_hashes,
-                ..
-            } => Some((*proposal, tx_hashes.clone())),
+            } => Some((*proposal, outline.clone(), tx_hashes.clone())),
             _ => None,
         })
         .expect("the proposer sent a compact proposal")
+}
+
+/// The index of the validator that signed `proposal`.
+fn proposer_of(net: &Net, proposal: &SignedProposal) -> usize {
+    (0..net.keys.len())
+        .find(|&i| net.keys[i].public() == proposal.proposal.proposer)
+        .expect("a validator of the net")
 }
 
 #[test]
@@ -446,7 +446,7 @@ fn a_proposal_is_sent_compact_and_filled_from_a_validators_pool() {
     for i in 0..4 {
         net.submit(i, tx.clone());
     }
-    let (proposal, tx_hashes) = compact_in(&net);
+    let (proposal, _, tx_hashes) = compact_in(&net);
     assert_eq!(tx_hashes, vec![tx.hash()]);
     assert!(
         !net.queue
@@ -454,9 +454,7 @@ fn a_proposal_is_sent_compact_and_filled_from_a_validators_pool() {
             .any(|(_, m)| matches!(m, ConsensusMessage::Proposal { .. })),
         "no full proposal"
     );
-    let proposer = (0..4)
-        .find(|&i| net.keys[i].public() == proposal.proposal.proposer)
-        .unwrap();
+    let proposer = proposer_of(&net, &proposal);
     assert!(
         net.proposed.contains_key(&proposal.proposal.block),
         "kept to be served"
@@ -496,26 +494,16 @@ fn a_validator_lacking_a_transaction_waits_for_its_admission_then_fetches_the_bl
         for i in 0..4 {
             probe.submit(i, tx.clone());
         }
-        let (proposal, _) = compact_in(&probe);
-        (0..4)
-            .find(|&i| probe.keys[i].public() == proposal.proposal.proposer)
-            .unwrap()
+        let (proposal, _, _) = compact_in(&probe);
+        proposer_of(&probe, &proposal)
     };
     let (lacking, late) = ((proposer + 1) % 4, (proposer + 2) % 4);
     let mut net = Net::new(4);
     let tx = net.transfer(0, 250);
     net.submit(proposer, tx.clone());
     net.submit((proposer + 3) % 4, tx.clone());
-    let (proposal, tx_hashes) = compact_in(&net);
+    let (proposal, outline, tx_hashes) = compact_in(&net);
     let hash = proposal.proposal.block;
-    let outline = net
-        .queue
-        .iter()
-        .find_map(|(_, m)| match m {
-            ConsensusMessage::CompactProposal { outline, .. } => Some(outline.clone()),
-            _ => None,
-        })
-        .unwrap();
     let listed = || TxHashes::listed(tx_hashes.clone()).unwrap();
     let driver = &mut net.drivers[lacking];
     assert!(driver.mempool().get(&tx.hash()).is_none());
